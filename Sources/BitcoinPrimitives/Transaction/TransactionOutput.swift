@@ -1,0 +1,15 @@
+/// A transaction output: an amount and the script that locks it.
+public struct TransactionOutput: Hashable, Sendable {
+    public var value: Amount
+    public var scriptPubKey: Script
+
+    public init(value: Amount, scriptPubKey: Script) {
+        self.value = value
+        self.scriptPubKey = scriptPubKey
+    }
+
+    /// Serialized size: 8-byte value, CompactSize length, script.
+    public var serializedSize: Int {
+        8 + ByteWriter.compactSizeLength(UInt64(scriptPubKey.count)) + scriptPubKey.count
+    }
+}
