@@ -3,7 +3,7 @@ extension Array where Element == UInt8 {
     /// Decodes a hex string (upper or lower case, no prefix, even length). Returns `nil` on any
     /// other character or an odd length.
     public init?(hex: some StringProtocol) {
-        let utf8 = Array<UInt8>(hex.utf8)
+        let utf8 = [UInt8](hex.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         var result = [UInt8]()
         result.reserveCapacity(utf8.count / 2)
@@ -18,7 +18,7 @@ extension Array where Element == UInt8 {
 
     /// The bytes as lower-case hex.
     public var hex: String {
-        let digits: [UInt8] = Array<UInt8>("0123456789abcdef".utf8)
+        let digits: [UInt8] = [UInt8]("0123456789abcdef".utf8)
         var chars = [UInt8]()
         chars.reserveCapacity(count * 2)
         for byte in self {

@@ -21,7 +21,9 @@ public final class PrivateKey: @unchecked Sendable, CustomStringConvertible, Cus
         guard valid == 1 else { throw .invalidPrivateKey }
         var pub = [UInt8](repeating: 0, count: 65)
         let length = secretBytes.withUnsafeBufferPointer { sk in
-            pub.withUnsafeMutableBufferPointer { paychan_pubkey_create(sk.baseAddress, compressed ? 1 : 0, $0.baseAddress) }
+            pub.withUnsafeMutableBufferPointer {
+                paychan_pubkey_create(sk.baseAddress, compressed ? 1 : 0, $0.baseAddress)
+            }
         }
         guard length > 0, let publicKey = try? PublicKey(bytes: Array(pub.prefix(length))) else {
             throw .invalidPrivateKey

@@ -13,7 +13,9 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
     public init(bytes: [UInt8]) throws(KeyError) {
         var parsed = [UInt8](repeating: 0, count: Int(PAYCHAN_PUBKEY_PARSED_SIZE))
         let ok = bytes.withUnsafeBufferPointer { input in
-            parsed.withUnsafeMutableBufferPointer { paychan_pubkey_parse(input.baseAddress, input.count, $0.baseAddress) }
+            parsed.withUnsafeMutableBufferPointer {
+                paychan_pubkey_parse(input.baseAddress, input.count, $0.baseAddress)
+            }
         }
         guard ok == 1 else { throw .invalidPublicKey }
         self.bytes = bytes
@@ -32,7 +34,9 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
     private func reencoded(compressed: Bool) -> PublicKey {
         var out = [UInt8](repeating: 0, count: 65)
         let length = parsed.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { paychan_pubkey_serialize(p.baseAddress, compressed ? 1 : 0, $0.baseAddress) }
+            out.withUnsafeMutableBufferPointer {
+                paychan_pubkey_serialize(p.baseAddress, compressed ? 1 : 0, $0.baseAddress)
+            }
         }
         return PublicKey(bytes: Array(out.prefix(length)), parsed: parsed)
     }

@@ -9,8 +9,10 @@ public struct Transaction: Hashable, Sendable {
     public var outputs: [TransactionOutput]
     public var lockTime: UInt32
 
-    public init(version: Int32 = 1, inputs: [TransactionInput] = [], outputs: [TransactionOutput] = [],
-                lockTime: UInt32 = 0) {
+    public init(
+        version: Int32 = 1, inputs: [TransactionInput] = [], outputs: [TransactionOutput] = [],
+        lockTime: UInt32 = 0
+    ) {
         self.version = version
         self.inputs = inputs
         self.outputs = outputs

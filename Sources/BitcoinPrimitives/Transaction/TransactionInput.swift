@@ -9,8 +9,10 @@ public struct TransactionInput: Hashable, Sendable {
     /// The default sequence: final, no relative lock time, no replace-by-fee.
     public static let finalSequence: UInt32 = 0xffff_ffff
 
-    public init(previousOutput: OutPoint, scriptSig: Script = .empty, sequence: UInt32 = finalSequence,
-                witness: [[UInt8]] = []) {
+    public init(
+        previousOutput: OutPoint, scriptSig: Script = .empty, sequence: UInt32 = finalSequence,
+        witness: [[UInt8]] = []
+    ) {
         self.previousOutput = previousOutput
         self.scriptSig = scriptSig
         self.sequence = sequence

@@ -35,8 +35,10 @@ extension Transaction {
             let index = try reader.readUInt32LE()
             let script = Script(bytes: try reader.readVarBytes())
             let sequence = try reader.readUInt32LE()
-            inputs.append(TransactionInput(previousOutput: OutPoint(txid: txid, index: index), scriptSig: script,
-                                           sequence: sequence))
+            inputs.append(
+                TransactionInput(
+                    previousOutput: OutPoint(txid: txid, index: index), scriptSig: script,
+                    sequence: sequence))
         }
         let outputCount = try reader.readLength(minimumItemSize: 9)
         var outputs: [TransactionOutput] = []
