@@ -1,0 +1,179 @@
+import BitcoinPrimitives
+
+extension ClientChannel {
+    mutating func receiveServerVersion(_ message: ServerVersion) throws(ChannelError) -> [ClientEffect] {
+        guard case .awaitingServerVersion = state else { throw .syntax("SERVER_VERSION not expected now") }
+        guard let version = config.versionSelector.accepts(message.major) else {
+            throw ChannelError(.noAcceptableVersion, "server answered with protocol version \(message.major)")
+        }
+        state = .awaitingInitiate(version)
+        return []
+    }
+
+    mutating func receiveInitiate(_ message: Initiate, now: UInt64) throws(ChannelError) -> [ClientEffect] {
+        guard case .awaitingInitiate(let version) = state else { throw .syntax("INITIATE not expected now") }
+        let expiry = message.expireTimeSecs
+        guard expiry > now, expiry <= config.latestAcceptableExpiry(now: now), expiry <= UInt64(UInt32.max) else {
+            throw ChannelError(.timeWindowUnacceptable, "expiry \(expiry) is outside what we asked for", origin: .local)
+        }
+        guard let minChannel = try? Amount(satoshis: message.minAcceptedChannelSize),
+            minChannel <= config.channelValue
+        else {
+            throw ChannelError(
+                .channelValueTooLarge, "server wants at least \(message.minAcceptedChannelSize) sat", origin: .local)
+        }
+        guard let minPayment = try? Amount(satoshis: message.minPayment), minPayment <= config.maxMinPayment else {
+            throw ChannelError(
+                .minPaymentTooLarge, "server wants payments of at least \(message.minPayment) sat", origin: .local,
+                expectedValue: config.maxMinPayment.unsignedSatoshis)
+        }
+        guard let spendable = try? config.channelValue.subtracting(config.refundFee), minPayment < spendable else {
+            throw ChannelError(.channelValueTooLarge, "channel value too small for this server", origin: .local)
+        }
+        let contract = ChannelContract(
+            version: version, clientKey: key.publicKey, serverKey: message.multisigKey, expiry: expiry)
+        state = .awaitingFunding(ClientTerms(contract: contract, minPayment: minPayment))
+        var effects: [ClientEffect] = []
+        if let resumable { effects.append(.report(.resumeRefused(contractTxid: resumable.contractTxid))) }
+        effects.append(.fundContract(output: TransactionOutput(value: config.channelValue,
+                                                                scriptPubKey: contract.outputScript)))
+        return effects
+    }
+
+    /// The caller's wallet funded the contract: `contract` is signed and its output 0 is exactly
+    /// the output asked for.
+    public mutating func contractFunded(_ contract: Transaction, now: UInt64) -> [ClientEffect] {
+        guard case .awaitingFunding(let terms) = state else { return [] }
+        let expected = TransactionOutput(value: config.channelValue, scriptPubKey: terms.contract.outputScript)
+        guard contract.outputs.first == expected else {
+            return fail(ChannelError(.other, "the funded contract's output 0 is not the channel output", origin: .local))
+        }
+        let refund = unsignedRefund(terms: terms, contractTxid: contract.txid)
+        switch terms.contract.version {
+        case .v1:
+            state = .awaitingRefundSignature(terms, contract: contract, refund: refund)
+            return [.send(.provideRefund(ProvideRefund(multisigKey: key.publicKey, tx: refund)))]
+        case .v2:
+            var signed = refund
+            let sighash = refund.legacySighash(inputIndex: 0, scriptCode: terms.contract.signedScript, type: .all)
+            let signature = key.sign(sighash: sighash, type: .all)
+            signed.inputs[0].scriptSig = ScriptBuilder().push(signature.encoded).add(.op0)
+                .push(terms.contract.signedScript.bytes).script
+            return handOverContract(terms: terms, contract: contract, signedRefund: signed)
+        }
+    }
+
+    /// The caller's wallet could not fund the contract.
+    public mutating func fundingFailed(_ explanation: String) -> [ClientEffect] {
+        guard case .awaitingFunding = state else { return [] }
+        return fail(ChannelError(.other, "could not fund the channel: \(explanation)", origin: .local))
+    }
+
+    private func unsignedRefund(terms: ClientTerms, contractTxid: Hash256) -> Transaction {
+        // The refund value is checked in receiveInitiate: channelValue > refundFee + minPayment.
+        let value = (try? config.channelValue.subtracting(config.refundFee)) ?? .zero
+        return Transaction(
+            version: 1,
+            inputs: [TransactionInput(previousOutput: OutPoint(txid: contractTxid, index: 0),
+                                      sequence: TransactionInput.finalSequence - 1)],
+            outputs: [TransactionOutput(value: value, scriptPubKey: P2PKHTemplate.script(publicKey: key.publicKey))],
+            lockTime: UInt32(clamping: terms.contract.expiry))
+    }
+
+    mutating func receiveReturnRefund(_ message: ReturnRefund) throws(ChannelError) -> [ClientEffect] {
+        guard case .awaitingRefundSignature(let terms, let contract, let refund) = state else {
+            throw .syntax("RETURN_REFUND not expected now")
+        }
+        let serverSignature: TransactionSignature
+        do { serverSignature = try TransactionSignature(encoded: message.signature) } catch {
+            throw .badTransaction("refund signature refused: \(error)")
+        }
+        guard serverSignature.sighashType == .noneAnyoneCanPay else {
+            throw .badTransaction("refund signature must be SIGHASH_NONE|SIGHASH_ANYONECANPAY")
+        }
+        let script = terms.contract.signedScript
+        guard terms.contract.serverKey.verify(
+            serverSignature, sighash: refund.legacySighash(inputIndex: 0, scriptCode: script, type: .noneAnyoneCanPay))
+        else { throw .badTransaction("the server's refund signature does not verify") }
+        let clientSignature = key.sign(
+            sighash: refund.legacySighash(inputIndex: 0, scriptCode: script, type: .all), type: .all)
+        var signed = refund
+        signed.inputs[0].scriptSig = ScriptBuilder().add(.op0).push(clientSignature.encoded)
+            .push(serverSignature.encoded).script
+        return handOverContract(terms: terms, contract: contract, signedRefund: signed)
+    }
+
+    /// Checks the refund, makes the initial payment, persists the channel, then sends the
+    /// contract: nothing is handed over before the refund is stored.
+    private mutating func handOverContract(terms: ClientTerms, contract: Transaction, signedRefund: Transaction)
+        -> [ClientEffect]
+    {
+        let contractOutput = contract.outputs[0]
+        do {
+            try ScriptVerifier.verify(transaction: signedRefund, inputIndex: 0, spentOutput: contractOutput)
+        } catch {
+            return fail(ChannelError(.badTransaction, "our refund does not verify: \(error)", origin: .local))
+        }
+        let initialChange = changeAfterPaying(terms.minPayment, from: config.channelValue)
+        var record = ClientChannelRecord(
+            version: terms.contract.version, serverID: serverID, contract: contract, channelValue: config.channelValue,
+            refund: signedRefund, clientKeyIndex: keyIndex, clientPublicKey: key.publicKey,
+            serverPublicKey: terms.contract.serverKey, expiry: terms.contract.expiry, valueLeft: initialChange,
+            minPayment: terms.minPayment, state: .opening)
+        var channel = OpenClientChannel(record: record)
+        let signature = channel.payment.sign(change: initialChange, key: key)
+        record.valueLeft = initialChange
+        channel.record = record
+        channel.inFlight = [(try? config.channelValue.subtracting(initialChange)) ?? .zero]
+        state = .awaitingChannelOpen(channel)
+        let initialPayment = UpdatePayment(
+            clientChangeValue: initialChange.unsignedSatoshis, signature: signature.encoded, info: nil)
+        let provide = ProvideContract(
+            tx: contract, initialPayment: initialPayment,
+            clientKey: terms.contract.version == .v2 ? key.publicKey : nil)
+        return [.persist(.channel(record)), .send(.provideContract(provide))]
+    }
+
+    /// The change left after paying `amount`, rounded down to zero when it would be dust.
+    func changeAfterPaying(_ amount: Amount, from valueLeft: Amount) -> Amount {
+        guard let change = try? valueLeft.subtracting(amount) else { return .zero }
+        let output = TransactionOutput(value: change, scriptPubKey: P2PKHTemplate.script(publicKey: key.publicKey))
+        return Dust.isDust(output) ? .zero : change
+    }
+
+    mutating func receiveChannelOpen() throws(ChannelError) -> [ClientEffect] {
+        switch state {
+        case .awaitingChannelOpen(var channel):
+            let initial = channel.inFlight.first ?? .zero
+            channel.inFlight = []
+            channel.record.state = .open
+            state = .open(channel)
+            let record = channel.record
+            return [
+                .persist(.state(contractTxid: record.contractTxid, .open, settlement: nil)),
+                .broadcast(record.contract, .contract),
+                .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
+                                       valueLeft: record.valueLeft, expiry: record.expiry, resumed: false)),
+                .report(.paymentAcknowledged(amount: initial, valueLeft: record.valueLeft, info: nil)),
+                .armTimer(.refundAfterExpiry(contractTxid: record.contractTxid), at: refundTime(record.expiry)),
+            ]
+        case .awaitingInitiate(let version):
+            guard let record = resumable, record.version == version else {
+                throw .syntax("CHANNEL_OPEN for a channel we did not offer")
+            }
+            state = .open(OpenClientChannel(record: record))
+            return [
+                .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
+                                       valueLeft: record.valueLeft, expiry: record.expiry, resumed: true)),
+                .armTimer(.refundAfterExpiry(contractTxid: record.contractTxid), at: refundTime(record.expiry)),
+            ]
+        default:
+            throw .syntax("CHANNEL_OPEN not expected now")
+        }
+    }
+
+    func refundTime(_ expiry: UInt64) -> UInt64 {
+        let (sum, overflow) = expiry.addingReportingOverflow(config.refundMargin)
+        return overflow ? UInt64.max : sum
+    }
+}

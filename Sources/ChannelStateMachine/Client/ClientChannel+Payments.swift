@@ -1,0 +1,95 @@
+import BitcoinPrimitives
+
+extension ClientChannel {
+    /// Pays `amount` more to the server. When the change left would be dust, everything left is
+    /// paid instead (the returned effects carry the signature for that). The lower balance is
+    /// persisted before `UPDATE_PAYMENT` is sent; payments may be pipelined, and each
+    /// `PAYMENT_ACK` acknowledges the oldest one in flight.
+    public mutating func pay(_ amount: Amount, info: [UInt8]? = nil) throws(PaymentError) -> [ClientEffect] {
+        guard case .open(var channel) = state else { throw .channelNotOpen }
+        guard amount > .zero else { throw .zeroAmount }
+        let valueLeft = channel.record.valueLeft
+        guard amount <= valueLeft else { throw .insufficientValue(available: valueLeft) }
+        let change = changeAfterPaying(amount, from: valueLeft)
+        let paid = (try? valueLeft.subtracting(change)) ?? amount
+        let signature = channel.payment.sign(change: change, key: key)
+        channel.record.valueLeft = change
+        channel.inFlight.append(paid)
+        state = .open(channel)
+        let update = UpdatePayment(clientChangeValue: change.unsignedSatoshis, signature: signature.encoded, info: info)
+        return [
+            .persist(.payment(contractTxid: channel.record.contractTxid, valueLeft: change)),
+            .send(.updatePayment(update)),
+        ]
+    }
+
+    mutating func receivePaymentAck(_ ack: PaymentAck?) throws(ChannelError) -> [ClientEffect] {
+        guard case .open(var channel) = state, !channel.inFlight.isEmpty else {
+            throw .syntax("PAYMENT_ACK without a payment in flight")
+        }
+        let amount = channel.inFlight.removeFirst()
+        state = .open(channel)
+        return [.report(.paymentAcknowledged(amount: amount, valueLeft: channel.record.valueLeft, info: ack?.info))]
+    }
+
+    /// Asks the server to settle the channel. The server answers `CLOSE` with the settlement.
+    public mutating func close() -> [ClientEffect] {
+        guard case .open(let channel) = state else { return finish(.clientRequestedClose, sending: .close(nil)) }
+        state = .closing(channel)
+        return [.send(.close(nil))]
+    }
+
+    mutating func receiveClose(_ settlement: Settlement?) -> [ClientEffect] {
+        let reason: CloseReason
+        switch state {
+        case .closing: reason = .clientRequestedClose
+        default: reason = .serverRequestedClose
+        }
+        guard let settlement, let channel = openChannel else { return finish(reason, sending: nil) }
+        let tx = settlement.tx
+        let record = channel.record
+        do {
+            try checkSettlement(tx, record: record, clientOutputScript: channel.payment.clientOutputScript)
+        } catch {
+            return fail(error)
+        }
+        var effects: [ClientEffect] = [
+            .cancelTimer(.refundAfterExpiry(contractTxid: record.contractTxid)),
+            .persist(.state(contractTxid: record.contractTxid, .settled, settlement: tx)),
+            .report(.settled(contractTxid: record.contractTxid, settlement: tx)),
+        ]
+        effects += finish(reason, sending: nil)
+        return effects
+    }
+
+    private var openChannel: OpenClientChannel? {
+        switch state {
+        case .open(let c), .closing(let c), .awaitingChannelOpen(let c): return c
+        default: return nil
+        }
+    }
+
+    /// A settlement is acceptable when it spends the contract's output 0 and pays the client's
+    /// script at least the change of the client's latest signature.
+    func checkSettlement(_ tx: Transaction, record: ClientChannelRecord, clientOutputScript: Script)
+        throws(ChannelError)
+    {
+        let contractOutpoint = OutPoint(txid: record.contractTxid, index: 0)
+        guard tx.inputs.contains(where: { $0.previousOutput == contractOutpoint }) else {
+            throw .badTransaction("settlement does not spend the channel contract")
+        }
+        guard record.valueLeft > .zero else { return }
+        guard let paidToUs = try? Amount.sum(tx.outputs.filter { $0.scriptPubKey == clientOutputScript }.map(\.value))
+        else { throw .badTransaction("settlement outputs exceed 21e6 BTC") }
+        guard paidToUs >= record.valueLeft else {
+            throw .badTransaction("settlement pays us \(paidToUs) sat, less than our \(record.valueLeft)")
+        }
+    }
+
+    /// A timer this machine armed has fired: after expiry, broadcast the contract and refund.
+    public mutating func timerFired(_ timer: ChannelTimer, now: UInt64) -> [ClientEffect] {
+        guard case .refundAfterExpiry(let txid) = timer, let channel = openChannel, channel.record.contractTxid == txid
+        else { return [] }
+        return [.broadcast(channel.record.contract, .contract), .broadcast(channel.record.refund, .refund)]
+    }
+}

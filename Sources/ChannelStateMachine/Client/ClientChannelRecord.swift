@@ -1,0 +1,72 @@
+import BitcoinPrimitives
+
+/// Everything a client keeps about one channel, enough to resume it, to prove what it has
+/// signed away, and to take its refund. Holds no private key: the key is re-derived from
+/// ``clientKeyIndex``.
+public struct ClientChannelRecord: Sendable, Hashable {
+    /// Lifecycle of a stored client channel.
+    public enum State: String, Sendable, Hashable, CaseIterable {
+        /// Contract and refund stored and handed to the server; not yet confirmed open.
+        case opening
+        /// Open: payments can be made.
+        case open
+        /// Settled by the server (settlement seen).
+        case settled
+        /// Refunded after expiry.
+        case refunded
+    }
+
+    public var version: ProtocolVersion
+    /// Identifies the server (for example its host and port); reopen looks channels up by it.
+    public var serverID: String
+    public var contract: Transaction
+    public var contractTxid: Hash256
+    public var channelValue: Amount
+    /// The fully signed refund, valid from ``expiry``.
+    public var refund: Transaction
+    public var clientKeyIndex: UInt32
+    public var clientPublicKey: PublicKey
+    public var serverPublicKey: PublicKey
+    public var expiry: UInt64
+    /// What the client keeps under its latest signature (the change it signed for).
+    public var valueLeft: Amount
+    /// The server's minimum payment from `INITIATE`.
+    public var minPayment: Amount
+    public var state: State
+    public var settlement: Transaction?
+
+    public init(
+        version: ProtocolVersion, serverID: String, contract: Transaction, channelValue: Amount, refund: Transaction,
+        clientKeyIndex: UInt32, clientPublicKey: PublicKey, serverPublicKey: PublicKey, expiry: UInt64,
+        valueLeft: Amount, minPayment: Amount, state: State, settlement: Transaction? = nil
+    ) {
+        self.version = version
+        self.serverID = serverID
+        self.contract = contract
+        self.contractTxid = contract.txid
+        self.channelValue = channelValue
+        self.refund = refund
+        self.clientKeyIndex = clientKeyIndex
+        self.clientPublicKey = clientPublicKey
+        self.serverPublicKey = serverPublicKey
+        self.expiry = expiry
+        self.valueLeft = valueLeft
+        self.minPayment = minPayment
+        self.state = state
+        self.settlement = settlement
+    }
+
+    /// Everything signed over to the server so far.
+    public var paidToServer: Amount { (try? channelValue.subtracting(valueLeft)) ?? .zero }
+}
+
+/// A durable write a client machine asks for. The caller must finish it before carrying out
+/// the effects that follow it (in particular before sending the `UPDATE_PAYMENT` it justifies).
+public enum ClientStoreUpdate: Sendable, Hashable {
+    /// Insert or replace a whole channel record.
+    case channel(ClientChannelRecord)
+    /// A lower balance, signed and about to be sent.
+    case payment(contractTxid: Hash256, valueLeft: Amount)
+    /// A new lifecycle state, with the settlement when there is one.
+    case state(contractTxid: Hash256, ClientChannelRecord.State, settlement: Transaction?)
+}
