@@ -22,7 +22,7 @@ extension ChannelMessage {
     }
 
     /// Appends the serialized message to `buffer` (for example after a length prefix the caller
-    /// has already written), without an intermediate copy.
+    /// has already written), without an intermediate array.
     public func encode(appendingTo buffer: inout [UInt8]) {
         withEnvelope { envelope in
             let size = paymentchannels__two_way_channel_message__get_packed_size(envelope)
