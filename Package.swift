@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "BitcoinPrimitives", targets: ["BitcoinPrimitives"]),
+        .library(name: "ChannelStateMachine", targets: ["ChannelStateMachine"]),
         .executable(name: "paychan", targets: ["paychan"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
             ]
         ),
         .target(name: "BitcoinPrimitives", dependencies: ["CShims"]),
+        .target(name: "ChannelStateMachine", dependencies: ["BitcoinPrimitives", "CShims"]),
         .executableTarget(
             name: "paychan",
             dependencies: [
@@ -34,6 +36,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
+        .testTarget(
+            name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
     ],
     swiftLanguageModes: [.v6]
 )
