@@ -37,9 +37,14 @@ public struct ChannelContract: Sendable, Hashable {
         var builder = ScriptBuilder()
         switch version {
         case .v1:
-            builder.add(.op0).push(client).push(server)
+            builder.add(.op0)
+            builder.push(client)
+            builder.push(server)
         case .v2:
-            builder.push(client).push(server).add(.op1).push(signedScript.bytes)
+            builder.push(client)
+            builder.push(server)
+            builder.add(.op1)
+            builder.push(signedScript.bytes)
         }
         return builder.script
     }

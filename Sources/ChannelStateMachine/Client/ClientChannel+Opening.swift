@@ -52,13 +52,16 @@ extension ClientChannel {
         switch terms.contract.version {
         case .v1:
             state = .awaitingRefundSignature(terms, contract: contract, refund: refund)
-            return [.send(.provideRefund(ProvideRefund(multisigKey: key.publicKey, tx: refund)))]
+            return [.send(.provideRefund(ProvideRefund(multisigKey: key.publicKey, tx: WireTransaction(refund))))]
         case .v2:
             var signed = refund
             let sighash = refund.legacySighash(inputIndex: 0, scriptCode: terms.contract.signedScript, type: .all)
             let signature = key.sign(sighash: sighash, type: .all)
-            signed.inputs[0].scriptSig = ScriptBuilder().push(signature.encoded).add(.op0)
-                .push(terms.contract.signedScript.bytes).script
+            var scriptSig = ScriptBuilder()
+            scriptSig.push(signature.encoded)
+            scriptSig.add(.op0)
+            scriptSig.push(terms.contract.signedScript.bytes)
+            signed.inputs[0].scriptSig = scriptSig.script
             return handOverContract(terms: terms, contract: contract, signedRefund: signed)
         }
     }
@@ -98,8 +101,11 @@ extension ClientChannel {
         let clientSignature = key.sign(
             sighash: refund.legacySighash(inputIndex: 0, scriptCode: script, type: .all), type: .all)
         var signed = refund
-        signed.inputs[0].scriptSig = ScriptBuilder().add(.op0).push(clientSignature.encoded)
-            .push(serverSignature.encoded).script
+        var scriptSig = ScriptBuilder()
+        scriptSig.add(.op0)
+        scriptSig.push(clientSignature.encoded)
+        scriptSig.push(serverSignature.encoded)
+        signed.inputs[0].scriptSig = scriptSig.script
         return handOverContract(terms: terms, contract: contract, signedRefund: signed)
     }
 
@@ -129,7 +135,7 @@ extension ClientChannel {
         let initialPayment = UpdatePayment(
             clientChangeValue: initialChange.unsignedSatoshis, signature: signature.encoded, info: nil)
         let provide = ProvideContract(
-            tx: contract, initialPayment: initialPayment,
+            tx: WireTransaction(contract), initialPayment: initialPayment,
             clientKey: terms.contract.version == .v2 ? key.publicKey : nil)
         return [.persist(.channel(record)), .send(.provideContract(provide))]
     }

@@ -46,9 +46,9 @@ extension ClientChannel {
         default: reason = .serverRequestedClose
         }
         guard let settlement, let channel = openChannel else { return finish(reason, sending: nil) }
-        let tx = settlement.tx
+        let tx = settlement.tx.transaction
         let record = channel.record
-        do {
+        do throws(ChannelError) {
             try checkSettlement(tx, record: record, clientOutputScript: channel.payment.clientOutputScript)
         } catch {
             return fail(error)

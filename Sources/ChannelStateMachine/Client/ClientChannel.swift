@@ -73,7 +73,7 @@ public struct ClientChannel: Sendable {
     /// Feeds one decoded message received from the server.
     public mutating func receive(_ message: ChannelMessage, now: UInt64) -> [ClientEffect] {
         if case .closed = state { return [] }
-        do {
+        do throws(ChannelError) {
             switch message {
             case .serverVersion(let version): return try receiveServerVersion(version)
             case .initiate(let initiate): return try receiveInitiate(initiate, now: now)

@@ -9,7 +9,7 @@ extension ServerChannel {
                 .noAcceptableVersion,
                 "This server needs one of protocol versions [\(offered)] , client offered \(message.major)")
         }
-        let window = min(max(message.effectiveTimeWindowSecs, config.minTimeWindow), config.maxTimeWindow)
+        let window = min(max(message.timeWindowSecs, config.minTimeWindow), config.maxTimeWindow)
         let (expiry, overflow) = now.addingReportingOverflow(window)
         guard !overflow else { throw ChannelError(.other, "clock out of range", origin: .local) }
         let terms = NewChannelTerms(version: version, expiry: expiry, timeWindow: window)
@@ -61,7 +61,7 @@ extension ServerChannel {
 
     mutating func receiveRefund(_ message: ProvideRefund) throws(ChannelError) -> [ServerEffect] {
         guard case .awaitingRefund(let terms) = state else { throw .syntax("PROVIDE_REFUND not expected now") }
-        let refund = message.tx
+        let refund = message.tx.transaction
         guard refund.inputs.count == 1 else { throw .badTransaction("Refund transaction does not have exactly one input") }
         guard refund.outputs.count == 1 else {
             throw .badTransaction("Refund transaction does not have exactly one output")
@@ -102,7 +102,7 @@ extension ServerChannel {
             clientKey = key
             clientOutputScript = P2PKHTemplate.script(publicKey: key)
         }
-        let tx = message.tx
+        let tx = message.tx.transaction
         guard !tx.inputs.isEmpty, !tx.outputs.isEmpty else {
             throw .badTransaction("Transaction had no inputs or no outputs.")
         }

@@ -29,7 +29,7 @@ extension ServerChannel {
         guard case .open(var channel) = state else { return [] }
         let record = channel.record
         let built: (transaction: Transaction, fee: Amount)
-        do {
+        do throws(ChannelError) {
             built = try channel.settlement.build(
                 bestValueToServer: record.bestValueToServer, clientSignature: record.bestSignature,
                 serverKey: channel.key, feePolicy: config.settlementFee)
@@ -64,7 +64,7 @@ extension ServerChannel {
             .report(.settled(contractTxid: txid, settlement: settling.settlement, fee: settling.fee)),
         ]
         if settling.notifyClient {
-            effects.append(.send(.close(Settlement(tx: settling.settlement))))
+            effects.append(.send(.close(Settlement(tx: WireTransaction(settling.settlement)))))
         }
         effects += [.report(.closed(settling.reason)), .closeConnection]
         return effects

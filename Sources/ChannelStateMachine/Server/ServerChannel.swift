@@ -55,7 +55,7 @@ public struct ServerChannel: Sendable {
     /// Feeds one decoded message received from the client.
     public mutating func receive(_ message: ChannelMessage, now: UInt64) -> [ServerEffect] {
         if case .closed = state { return [] }
-        do {
+        do throws(ChannelError) {
             switch message {
             case .clientVersion(let version): return try receiveClientVersion(version, now: now)
             case .provideRefund(let refund): return try receiveRefund(refund)
