@@ -11,7 +11,7 @@ extension Script {
         return p2pkh(validatedHash: hash160)
     }
 
-    private static func p2pkh(validatedHash hash: [UInt8]) -> Script {
+    static func p2pkh(validatedHash hash: [UInt8]) -> Script {
         Script(
             bytes: [Opcode.dup.rawValue, Opcode.hash160.rawValue, 20] + hash
                 + [Opcode.equalVerify.rawValue, Opcode.checkSig.rawValue])

@@ -10,7 +10,7 @@ extension Script {
         return p2sh(validatedHash: hash160)
     }
 
-    private static func p2sh(validatedHash hash: [UInt8]) -> Script {
+    static func p2sh(validatedHash hash: [UInt8]) -> Script {
         Script(bytes: [Opcode.hash160.rawValue, 20] + hash + [Opcode.equal.rawValue])
     }
 
