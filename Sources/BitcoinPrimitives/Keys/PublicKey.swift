@@ -10,7 +10,15 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
     private let parsed: [UInt8]
 
     /// Parses a 33- or 65-byte SEC public key; throws when it is not a valid point.
+    ///
+    /// Only the compressed (`02`/`03`) and uncompressed (`04`) forms are accepted; the "hybrid"
+    /// forms (`06`/`07`) that libsecp256k1 also parses are refused, as Bitcoin's standardness rules
+    /// (`SCRIPT_VERIFY_STRICTENC`) refuse them.
     public init(bytes: [UInt8]) throws(KeyError) {
+        switch (bytes.count, bytes.first) {
+        case (33, 0x02), (33, 0x03), (65, 0x04): break
+        default: throw .invalidPublicKey
+        }
         var parsed = [UInt8](repeating: 0, count: Int(PAYCHAN_PUBKEY_PARSED_SIZE))
         let ok = bytes.withUnsafeBufferPointer { input in
             parsed.withUnsafeMutableBufferPointer {
