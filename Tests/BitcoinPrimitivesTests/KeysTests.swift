@@ -97,6 +97,9 @@ import Testing
         #expect(uncompressed.compressed == compressed)
         #expect(try PublicKey(bytes: uncompressed.bytes) == uncompressed)
         // Not on the curve, wrong prefix, wrong lengths.
+        var hybrid = uncompressed.bytes
+        hybrid[0] = 0x06 | (compressed.bytes[0] & 1)
+        #expect(throws: KeyError.invalidPublicKey) { try PublicKey(bytes: hybrid) }
         var offCurve = compressed.bytes
         offCurve[0] = 0x05
         for bad in [offCurve, Array(compressed.bytes.dropLast()), [], [UInt8](repeating: 0, count: 33)] {

@@ -15,6 +15,12 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
     /// forms (`06`/`07`) that libsecp256k1 also parses are refused, as Bitcoin's standardness rules
     /// (`SCRIPT_VERIFY_STRICTENC`) refuse them.
     public init(bytes: [UInt8]) throws(KeyError) {
+        // Only the standard SEC prefixes: 02/03 compressed, 04 uncompressed. libsecp256k1 also
+        // parses the "hybrid" 06/07 form, which Bitcoin's policy and bitcoinj refuse.
+        switch (bytes.count, bytes.first) {
+        case (33, 0x02?), (33, 0x03?), (65, 0x04?): break
+        default: throw .invalidPublicKey
+        }
         switch (bytes.count, bytes.first) {
         case (33, 0x02), (33, 0x03), (65, 0x04): break
         default: throw .invalidPublicKey

@@ -1,38 +1,45 @@
 import BitcoinPrimitives
 
 /// The negotiated shape of one channel's contract: version, keys and expiry, and the scripts
-/// they determine.
+/// they determine (computed once).
 public struct ChannelContract: Sendable, Hashable {
     public let version: ProtocolVersion
     public let clientKey: PublicKey
     public let serverKey: PublicKey
     public let expiry: UInt64
+    /// The script payments and the settlement sign: the 2-of-2 multisig (v1) or the CLTV
+    /// channel redeem script (v2).
+    public let signedScript: Script
+    /// The script of contract output 0: the multisig itself (v1) or P2SH of the redeem script (v2).
+    public let outputScript: Script
 
-    public init(version: ProtocolVersion, clientKey: PublicKey, serverKey: PublicKey, expiry: UInt64) {
+    /// Throws when the expiry cannot be a lock time (above `UInt32.max`).
+    public init(version: ProtocolVersion, clientKey: PublicKey, serverKey: PublicKey, expiry: UInt64)
+        throws(ChannelError)
+    {
+        guard expiry <= UInt64(UInt32.max) else {
+            throw ChannelError(.timeWindowUnacceptable, "expiry \(expiry) cannot be a lock time")
+        }
         self.version = version
         self.clientKey = clientKey
         self.serverKey = serverKey
         self.expiry = expiry
-    }
-
-    /// The script payments and the settlement sign: the 2-of-2 multisig (v1) or the CLTV
-    /// channel redeem script (v2).
-    public var signedScript: Script {
         switch version {
-        case .v1: return MultisigTemplate.script(required: 2, keys: [clientKey, serverKey])
-        case .v2: return ChannelScriptTemplate.redeemScript(server: serverKey, client: clientKey, expiry: Int64(expiry))
+        case .v1:
+            signedScript = .channelV1(client: clientKey, server: serverKey)
+            outputScript = signedScript
+        case .v2:
+            do {
+                signedScript = try .channelV2(server: serverKey, client: clientKey, expiry: Int64(expiry))
+            } catch {
+                throw ChannelError(.timeWindowUnacceptable, "expiry \(expiry) cannot be a lock time")
+            }
+            outputScript = .p2sh(redeemScript: signedScript)
         }
     }
 
-    /// The script of contract output 0: the multisig itself (v1) or P2SH of the redeem script (v2).
-    public var outputScript: Script {
-        switch version {
-        case .v1: return signedScript
-        case .v2: return P2SHTemplate.script(redeemScript: signedScript)
-        }
-    }
-
-    /// The scriptSig spending the contract through the payment path with both signatures.
+    /// The scriptSig spending the contract through the payment path with both signatures:
+    /// `OP_0 <client> <server>` (v1) or `<client> <server> OP_1 <redeem script>` (v2).
     public func paymentScriptSig(client: [UInt8], server: [UInt8]) -> Script {
         var builder = ScriptBuilder()
         switch version {

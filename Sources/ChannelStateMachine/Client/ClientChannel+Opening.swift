@@ -30,7 +30,7 @@ extension ClientChannel {
         guard let spendable = try? config.channelValue.subtracting(config.refundFee), minPayment < spendable else {
             throw ChannelError(.channelValueTooLarge, "channel value too small for this server", origin: .local)
         }
-        let contract = ChannelContract(
+        let contract = try ChannelContract(
             version: version, clientKey: key.publicKey, serverKey: message.multisigKey, expiry: expiry)
         state = .awaitingFunding(ClientTerms(contract: contract, minPayment: minPayment))
         var effects: [ClientEffect] = []
@@ -79,7 +79,7 @@ extension ClientChannel {
             version: 1,
             inputs: [TransactionInput(previousOutput: OutPoint(txid: contractTxid, index: 0),
                                       sequence: TransactionInput.finalSequence - 1)],
-            outputs: [TransactionOutput(value: value, scriptPubKey: P2PKHTemplate.script(publicKey: key.publicKey))],
+            outputs: [TransactionOutput(value: value, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))],
             lockTime: UInt32(clamping: terms.contract.expiry))
     }
 
@@ -126,7 +126,8 @@ extension ClientChannel {
             refund: signedRefund, clientKeyIndex: keyIndex, clientPublicKey: key.publicKey,
             serverPublicKey: terms.contract.serverKey, expiry: terms.contract.expiry, valueLeft: initialChange,
             minPayment: terms.minPayment, state: .opening)
-        var channel = OpenClientChannel(record: record)
+        var channel: OpenClientChannel
+        do { channel = try OpenClientChannel(record: record) } catch { return fail(error) }
         let signature = channel.payment.sign(change: initialChange, key: key)
         record.valueLeft = initialChange
         channel.record = record
@@ -143,7 +144,7 @@ extension ClientChannel {
     /// The change left after paying `amount`, rounded down to zero when it would be dust.
     func changeAfterPaying(_ amount: Amount, from valueLeft: Amount) -> Amount {
         guard let change = try? valueLeft.subtracting(amount) else { return .zero }
-        let output = TransactionOutput(value: change, scriptPubKey: P2PKHTemplate.script(publicKey: key.publicKey))
+        let output = TransactionOutput(value: change, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))
         return Dust.isDust(output) ? .zero : change
     }
 
@@ -167,7 +168,7 @@ extension ClientChannel {
             guard let record = resumable, record.version == version else {
                 throw .syntax("CHANNEL_OPEN for a channel we did not offer")
             }
-            state = .open(OpenClientChannel(record: record))
+            state = .open(try OpenClientChannel(record: record))
             return [
                 .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
                                        valueLeft: record.valueLeft, expiry: record.expiry, resumed: true)),

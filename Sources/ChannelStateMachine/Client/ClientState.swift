@@ -32,14 +32,14 @@ struct OpenClientChannel: Sendable {
     /// Amounts of payments sent and not yet acknowledged, oldest first.
     var inFlight: [Amount] = []
 
-    init(record: ClientChannelRecord) {
+    init(record: ClientChannelRecord) throws(ChannelError) {
         self.record = record
-        contract = ChannelContract(
+        contract = try ChannelContract(
             version: record.version, clientKey: record.clientPublicKey, serverKey: record.serverPublicKey,
             expiry: record.expiry)
         payment = PaymentTransaction(
             contractOutpoint: OutPoint(txid: record.contractTxid, index: 0),
-            clientOutputScript: P2PKHTemplate.script(publicKey: record.clientPublicKey),
+            clientOutputScript: Script.p2pkh(publicKey: record.clientPublicKey),
             signedScript: contract.signedScript)
     }
 }

@@ -77,7 +77,7 @@ extension ServerChannel {
         }
         let output = refund.outputs[0]
         guard !Dust.isDust(output) else { throw .badTransaction("Refund output is dust") }
-        let contract = ChannelContract(
+        let contract = try ChannelContract(
             version: .v1, clientKey: message.multisigKey, serverKey: newChannelKey.publicKey, expiry: terms.expiry)
         let sighash = refund.legacySighash(inputIndex: 0, scriptCode: contract.signedScript, type: .noneAnyoneCanPay)
         let signature = newChannelKey.sign(sighash: sighash, type: .noneAnyoneCanPay)
@@ -100,14 +100,14 @@ extension ServerChannel {
         case .v2:
             guard let key = message.clientKey else { throw .syntax("PROVIDE_CONTRACT without client_key in version 2") }
             clientKey = key
-            clientOutputScript = P2PKHTemplate.script(publicKey: key)
+            clientOutputScript = Script.p2pkh(publicKey: key)
         }
         let tx = message.tx.transaction
         guard !tx.inputs.isEmpty, !tx.outputs.isEmpty else {
             throw .badTransaction("Transaction had no inputs or no outputs.")
         }
         guard (try? tx.totalOutputValue()) != nil else { throw .badTransaction("contract outputs exceed 21e6 BTC") }
-        let contract = ChannelContract(
+        let contract = try ChannelContract(
             version: terms.version, clientKey: clientKey, serverKey: newChannelKey.publicKey, expiry: terms.expiry)
         let output = tx.outputs[0]
         guard output.scriptPubKey == contract.outputScript else {

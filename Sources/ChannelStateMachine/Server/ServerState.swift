@@ -48,7 +48,7 @@ struct OpenServerChannel: Sendable {
         }
         self.record = record
         self.key = key
-        contract = ChannelContract(
+        contract = try ChannelContract(
             version: record.version, clientKey: record.clientPublicKey, serverKey: record.serverPublicKey,
             expiry: record.expiry)
         let outpoint = OutPoint(txid: record.contractTxid, index: 0)
