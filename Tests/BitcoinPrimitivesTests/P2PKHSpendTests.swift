@@ -123,7 +123,9 @@ import Testing
         var hybrid = uncompressed.publicKey.bytes
         hybrid[0] = 0x06 | (hybrid[64] & 1)
         let hybridOutput = TransactionOutput(
-            value: SpendFixtures.amount(100_000), scriptPubKey: SpendFixtures.p2pkh(try PublicKey(bytes: hybrid)))
+            value: SpendFixtures.amount(100_000),
+            scriptPubKey: Script(bytes: [0x76, 0xa9, 0x14] + Hashing.hash160(hybrid) + [0x88, 0xac]))
+        #expect(throws: KeyError.invalidPublicKey) { try PublicKey(bytes: hybrid) }
         let hybridSig = try unsigned.signLegacyInput(0, scriptCode: hybridOutput.scriptPubKey, key: uncompressed)
         #expect(throws: ScriptError.nonCanonicalPublicKey) {
             try ScriptVerifier.verify(

@@ -3,15 +3,29 @@ import BitcoinPrimitives
 /// The transaction each client payment signs: contract output 0 in (sequence final, lock time
 /// 0), one output of the client's change to the client's script. With zero change the client
 /// signs `SIGHASH_NONE|ANYONECANPAY` and the output is left out.
+///
+/// Both sighash types carry ANYONECANPAY, so the legacy preimage holds only this one input; it
+/// is assembled here directly from a prefix serialized once per channel, then hashed once.
+/// Tests check it against the general ``Transaction/legacySignatureHash(inputIndex:scriptCode:type:)``.
 public struct PaymentTransaction: Sendable {
     public let contractOutpoint: OutPoint
     public let clientOutputScript: Script
     public let signedScript: Script
+    /// version ‖ input count ‖ outpoint ‖ script code ‖ sequence: the same for every payment.
+    private let preimagePrefix: [UInt8]
 
     public init(contractOutpoint: OutPoint, clientOutputScript: Script, signedScript: Script) {
         self.contractOutpoint = contractOutpoint
         self.clientOutputScript = clientOutputScript
         self.signedScript = signedScript
+        var writer = ByteWriter(capacity: 64 + signedScript.count)
+        writer.writeUInt32LE(1)
+        writer.writeCompactSize(1)
+        writer.write(contractOutpoint.txid.internalBytes)
+        writer.writeUInt32LE(contractOutpoint.index)
+        writer.writeVarBytes(signedScript.bytes)
+        writer.writeUInt32LE(TransactionInput.finalSequence)
+        preimagePrefix = writer.bytes
     }
 
     /// The sighash type a payment with this change must use.
@@ -30,8 +44,18 @@ public struct PaymentTransaction: Sendable {
 
     /// The hash the client signs for `change`.
     public func sighash(change: Amount) -> Hash256 {
-        unsigned(change: change).legacySighash(
-            inputIndex: 0, scriptCode: signedScript, type: Self.sighashType(change: change))
+        var writer = ByteWriter(capacity: preimagePrefix.count + 26 + clientOutputScript.count)
+        writer.write(preimagePrefix)
+        if change == .zero {
+            writer.writeCompactSize(0)
+        } else {
+            writer.writeCompactSize(1)
+            writer.writeInt64LE(change.satoshis)
+            writer.writeVarBytes(clientOutputScript.bytes)
+        }
+        writer.writeUInt32LE(0)  // lock time
+        writer.writeUInt32LE(Self.sighashType(change: change).rawValue)
+        return Hashing.sha256d(writer.bytes)
     }
 
     /// Signs a payment leaving `change` to the client.
@@ -48,7 +72,7 @@ public struct PaymentTransaction: Sendable {
         }
         guard signature.sighashType == Self.sighashType(change: change) else {
             throw .badTransaction(
-                "payment signature uses \(signature.sighashType), expected \(Self.sighashType(change: change))")
+                "New payment signature was not signed with the right SIGHASH flags: \(signature.sighashType)")
         }
         guard clientKey.verify(signature, sighash: sighash(change: change)) else {
             throw .badTransaction("payment signature does not verify")

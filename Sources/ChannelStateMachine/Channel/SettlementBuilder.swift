@@ -19,8 +19,9 @@ struct SettlementBuilder {
         guard let change = try? channelValue.subtracting(bestValueToServer) else {
             throw ChannelError(.other, "best payment exceeds the channel value", origin: .local)
         }
-        let fee = feeFor(change: change, bestValueToServer: bestValueToServer, clientSignature: clientSignature,
-                         serverKey: serverKey, policy: feePolicy)
+        let fee = try feeFor(
+            change: change, bestValueToServer: bestValueToServer, clientSignature: clientSignature,
+            serverKey: serverKey, policy: feePolicy)
         guard let fee, let serverShare = try? bestValueToServer.subtracting(fee) else {
             throw .badTransaction(
                 "the server's share \(bestValueToServer) cannot pay the settlement fee \(fee.map { "\($0)" } ?? "?")")
@@ -29,8 +30,9 @@ struct SettlementBuilder {
         guard !Dust.isDust(payout) else {
             throw .badTransaction("after the fee of \(fee) the server's share \(serverShare) would be dust")
         }
-        let tx = signed(change: change, serverValue: serverShare, clientSignature: clientSignature,
-                        serverKey: serverKey, type: .all)
+        let tx = try signed(
+            change: change, serverValue: serverShare, clientSignature: clientSignature,
+            serverKey: serverKey, type: .all)
         do {
             try ScriptVerifier.verify(transaction: tx, inputIndex: 0, spentOutput: contractOutput)
         } catch {
@@ -42,18 +44,21 @@ struct SettlementBuilder {
     private func feeFor(
         change: Amount, bestValueToServer: Amount, clientSignature: [UInt8], serverKey: PrivateKey,
         policy: SettlementFeePolicy
-    ) -> Amount? {
+    ) throws(ChannelError) -> Amount? {
         switch policy {
         case .feeRate(let rate):
-            let trial = signed(change: change, serverValue: bestValueToServer, clientSignature: clientSignature,
-                               serverKey: serverKey, type: .all)
+            let trial = try signed(
+                change: change, serverValue: bestValueToServer, clientSignature: clientSignature,
+                serverKey: serverKey, type: .all)
             // A DER signature may come out one byte longer on the final signing; count it.
             return rate.fee(virtualSize: trial.virtualSize + 1)
         case .bitcoinjCompatible(let feePerKb):
-            let trial = signed(change: change, serverValue: bestValueToServer, clientSignature: clientSignature,
-                               serverKey: serverKey, type: .noneAnyoneCanPay)
+            let trial = try signed(
+                change: change, serverValue: bestValueToServer, clientSignature: clientSignature,
+                serverKey: serverKey, type: .noneAnyoneCanPay)
             let input = trial.inputs[0]
-            let serializedInput = 36 + ByteWriter.compactSizeLength(UInt64(input.scriptSig.count))
+            let serializedInput =
+                36 + ByteWriter.compactSizeLength(UInt64(input.scriptSig.count))
                 + input.scriptSig.count + 4
             let size = trial.totalSize + 40 + ByteWriter.compactSizeLength(UInt64(serializedInput))
             let (product, overflow) = feePerKb.satoshis.multipliedReportingOverflow(by: Int64(size))
@@ -64,13 +69,14 @@ struct SettlementBuilder {
 
     private func signed(
         change: Amount, serverValue: Amount, clientSignature: [UInt8], serverKey: PrivateKey, type: SighashType
-    ) -> Transaction {
+    ) throws(ChannelError) -> Transaction {
         var outputs: [TransactionOutput] = []
         if change != .zero { outputs.append(TransactionOutput(value: change, scriptPubKey: clientOutputScript)) }
         outputs.append(TransactionOutput(value: serverValue, scriptPubKey: payoutScript))
-        var tx = Transaction(version: 1, inputs: [TransactionInput(previousOutput: contractOutpoint)],
-                             outputs: outputs, lockTime: 0)
-        let sighash = tx.legacySighash(inputIndex: 0, scriptCode: contract.signedScript, type: type)
+        var tx = Transaction(
+            version: 1, inputs: [TransactionInput(previousOutput: contractOutpoint)],
+            outputs: outputs, lockTime: 0)
+        let sighash = try tx.inputZeroSighash(contract.signedScript, type)
         let serverSignature = serverKey.sign(sighash: sighash, type: type)
         tx.inputs[0].scriptSig = contract.paymentScriptSig(client: clientSignature, server: serverSignature.encoded)
         return tx

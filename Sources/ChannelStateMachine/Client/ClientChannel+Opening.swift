@@ -35,8 +35,11 @@ extension ClientChannel {
         state = .awaitingFunding(ClientTerms(contract: contract, minPayment: minPayment))
         var effects: [ClientEffect] = []
         if let resumable { effects.append(.report(.resumeRefused(contractTxid: resumable.contractTxid))) }
-        effects.append(.fundContract(output: TransactionOutput(value: config.channelValue,
-                                                                scriptPubKey: contract.outputScript)))
+        effects.append(
+            .fundContract(
+                output: TransactionOutput(
+                    value: config.channelValue,
+                    scriptPubKey: contract.outputScript)))
         return effects
     }
 
@@ -46,7 +49,8 @@ extension ClientChannel {
         guard case .awaitingFunding(let terms) = state else { return [] }
         let expected = TransactionOutput(value: config.channelValue, scriptPubKey: terms.contract.outputScript)
         guard contract.outputs.first == expected else {
-            return fail(ChannelError(.other, "the funded contract's output 0 is not the channel output", origin: .local))
+            return fail(
+                ChannelError(.other, "the funded contract's output 0 is not the channel output", origin: .local))
         }
         let refund = unsignedRefund(terms: terms, contractTxid: contract.txid)
         switch terms.contract.version {
@@ -55,7 +59,8 @@ extension ClientChannel {
             return [.send(.provideRefund(ProvideRefund(multisigKey: key.publicKey, tx: WireTransaction(refund))))]
         case .v2:
             var signed = refund
-            let sighash = refund.legacySighash(inputIndex: 0, scriptCode: terms.contract.signedScript, type: .all)
+            let sighash: Hash256
+            do { sighash = try refund.inputZeroSighash(terms.contract.signedScript, .all) } catch { return fail(error) }
             let signature = key.sign(sighash: sighash, type: .all)
             var scriptSig = ScriptBuilder()
             scriptSig.push(signature.encoded)
@@ -77,8 +82,11 @@ extension ClientChannel {
         let value = (try? config.channelValue.subtracting(config.refundFee)) ?? .zero
         return Transaction(
             version: 1,
-            inputs: [TransactionInput(previousOutput: OutPoint(txid: contractTxid, index: 0),
-                                      sequence: TransactionInput.finalSequence - 1)],
+            inputs: [
+                TransactionInput(
+                    previousOutput: OutPoint(txid: contractTxid, index: 0),
+                    sequence: TransactionInput.finalSequence - 1)
+            ],
             outputs: [TransactionOutput(value: value, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))],
             lockTime: UInt32(clamping: terms.contract.expiry))
     }
@@ -95,11 +103,11 @@ extension ClientChannel {
             throw .badTransaction("refund signature must be SIGHASH_NONE|SIGHASH_ANYONECANPAY")
         }
         let script = terms.contract.signedScript
-        guard terms.contract.serverKey.verify(
-            serverSignature, sighash: refund.legacySighash(inputIndex: 0, scriptCode: script, type: .noneAnyoneCanPay))
+        guard
+            terms.contract.serverKey.verify(
+                serverSignature, sighash: try refund.inputZeroSighash(script, .noneAnyoneCanPay))
         else { throw .badTransaction("the server's refund signature does not verify") }
-        let clientSignature = key.sign(
-            sighash: refund.legacySighash(inputIndex: 0, scriptCode: script, type: .all), type: .all)
+        let clientSignature = key.sign(sighash: try refund.inputZeroSighash(script, .all), type: .all)
         var signed = refund
         var scriptSig = ScriptBuilder()
         scriptSig.add(.op0)
@@ -154,13 +162,15 @@ extension ClientChannel {
             let initial = channel.inFlight.first ?? .zero
             channel.inFlight = []
             channel.record.state = .open
-            state = .open(channel)
+            state = .ready(channel)
             let record = channel.record
             return [
                 .persist(.state(contractTxid: record.contractTxid, .open, settlement: nil)),
                 .broadcast(record.contract, .contract),
-                .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
-                                       valueLeft: record.valueLeft, expiry: record.expiry, resumed: false)),
+                .report(
+                    .channelOpened(
+                        contractTxid: record.contractTxid, value: record.channelValue,
+                        valueLeft: record.valueLeft, expiry: record.expiry, resumed: false)),
                 .report(.paymentAcknowledged(amount: initial, valueLeft: record.valueLeft, info: nil)),
                 .armTimer(.refundAfterExpiry(contractTxid: record.contractTxid), at: refundTime(record.expiry)),
             ]
@@ -168,10 +178,12 @@ extension ClientChannel {
             guard let record = resumable, record.version == version else {
                 throw .syntax("CHANNEL_OPEN for a channel we did not offer")
             }
-            state = .open(try OpenClientChannel(record: record))
+            state = .ready(try OpenClientChannel(record: record))
             return [
-                .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
-                                       valueLeft: record.valueLeft, expiry: record.expiry, resumed: true)),
+                .report(
+                    .channelOpened(
+                        contractTxid: record.contractTxid, value: record.channelValue,
+                        valueLeft: record.valueLeft, expiry: record.expiry, resumed: true)),
                 .armTimer(.refundAfterExpiry(contractTxid: record.contractTxid), at: refundTime(record.expiry)),
             ]
         default:

@@ -6,7 +6,7 @@ extension ClientChannel {
     /// persisted before `UPDATE_PAYMENT` is sent; payments may be pipelined, and each
     /// `PAYMENT_ACK` acknowledges the oldest one in flight.
     public mutating func pay(_ amount: Amount, info: [UInt8]? = nil) throws(PaymentError) -> [ClientEffect] {
-        guard case .open(var channel) = state else { throw .channelNotOpen }
+        guard case .ready(var channel) = state else { throw .channelNotOpen }
         guard amount > .zero else { throw .zeroAmount }
         let valueLeft = channel.record.valueLeft
         guard amount <= valueLeft else { throw .insufficientValue(available: valueLeft) }
@@ -15,7 +15,7 @@ extension ClientChannel {
         let signature = channel.payment.sign(change: change, key: key)
         channel.record.valueLeft = change
         channel.inFlight.append(paid)
-        state = .open(channel)
+        state = .ready(channel)
         let update = UpdatePayment(clientChangeValue: change.unsignedSatoshis, signature: signature.encoded, info: info)
         return [
             .persist(.payment(contractTxid: channel.record.contractTxid, valueLeft: change)),
@@ -24,17 +24,17 @@ extension ClientChannel {
     }
 
     mutating func receivePaymentAck(_ ack: PaymentAck?) throws(ChannelError) -> [ClientEffect] {
-        guard case .open(var channel) = state, !channel.inFlight.isEmpty else {
+        guard case .ready(var channel) = state, !channel.inFlight.isEmpty else {
             throw .syntax("PAYMENT_ACK without a payment in flight")
         }
         let amount = channel.inFlight.removeFirst()
-        state = .open(channel)
+        state = .ready(channel)
         return [.report(.paymentAcknowledged(amount: amount, valueLeft: channel.record.valueLeft, info: ack?.info))]
     }
 
     /// Asks the server to settle the channel. The server answers `CLOSE` with the settlement.
     public mutating func close() -> [ClientEffect] {
-        guard case .open(let channel) = state else { return finish(.clientRequestedClose, sending: .close(nil)) }
+        guard case .ready(let channel) = state else { return finish(.clientRequestedClose, sending: .close(nil)) }
         state = .closing(channel)
         return [.send(.close(nil))]
     }
@@ -64,7 +64,7 @@ extension ClientChannel {
 
     private var openChannel: OpenClientChannel? {
         switch state {
-        case .open(let c), .closing(let c), .awaitingChannelOpen(let c): return c
+        case .ready(let c), .closing(let c), .awaitingChannelOpen(let c): return c
         default: return nil
         }
     }

@@ -32,7 +32,7 @@ public struct ClientChannel: Sendable {
     /// The channel's record, once funded.
     public var record: ClientChannelRecord? {
         switch state {
-        case .awaitingChannelOpen(let c), .open(let c), .closing(let c): return c.record
+        case .awaitingChannelOpen(let c), .ready(let c), .closing(let c): return c.record
         default: return nil
         }
     }
@@ -46,7 +46,7 @@ public struct ClientChannel: Sendable {
     /// Payments sent and not yet acknowledged.
     public var paymentsInFlight: Int {
         switch state {
-        case .open(let c), .closing(let c): return c.inFlight.count
+        case .ready(let c), .closing(let c): return c.inFlight.count
         default: return 0
         }
     }

@@ -12,7 +12,7 @@ enum ClientState: Sendable {
     case awaitingRefundSignature(ClientTerms, contract: Transaction, refund: Transaction)
     /// Contract handed over; waiting for `CHANNEL_OPEN`.
     case awaitingChannelOpen(OpenClientChannel)
-    case open(OpenClientChannel)
+    case ready(OpenClientChannel)
     /// `CLOSE` sent; waiting for the server's `CLOSE` with the settlement.
     case closing(OpenClientChannel)
     case closed

@@ -31,11 +31,13 @@ extension ServerChannel {
         guard record.state == .open, record.version == terms.version, now < record.expiry,
             let channel = try? OpenServerChannel(record: record, key: key, payoutScript: config.payoutScript)
         else { return offerNewChannel(terms) }
-        state = .open(channel)
+        state = .ready(channel)
         return [
             .send(.channelOpen),
-            .report(.channelOpened(contractTxid: record.contractTxid, value: record.channelValue,
-                                   expiry: record.expiry, version: record.version, resumed: true)),
+            .report(
+                .channelOpened(
+                    contractTxid: record.contractTxid, value: record.channelValue,
+                    expiry: record.expiry, version: record.version, resumed: true)),
             .armTimer(.settleBeforeExpiry(contractTxid: record.contractTxid), at: settleTime(record.expiry)),
         ]
     }
@@ -62,7 +64,9 @@ extension ServerChannel {
     mutating func receiveRefund(_ message: ProvideRefund) throws(ChannelError) -> [ServerEffect] {
         guard case .awaitingRefund(let terms) = state else { throw .syntax("PROVIDE_REFUND not expected now") }
         let refund = message.tx.transaction
-        guard refund.inputs.count == 1 else { throw .badTransaction("Refund transaction does not have exactly one input") }
+        guard refund.inputs.count == 1 else {
+            throw .badTransaction("Refund transaction does not have exactly one input")
+        }
         guard refund.outputs.count == 1 else {
             throw .badTransaction("Refund transaction does not have exactly one output")
         }
@@ -79,7 +83,7 @@ extension ServerChannel {
         guard !Dust.isDust(output) else { throw .badTransaction("Refund output is dust") }
         let contract = try ChannelContract(
             version: .v1, clientKey: message.multisigKey, serverKey: newChannelKey.publicKey, expiry: terms.expiry)
-        let sighash = refund.legacySighash(inputIndex: 0, scriptCode: contract.signedScript, type: .noneAnyoneCanPay)
+        let sighash = try refund.inputZeroSighash(contract.signedScript, .noneAnyoneCanPay)
         let signature = newChannelKey.sign(sighash: sighash, type: .noneAnyoneCanPay)
         state = .awaitingContract(
             terms, V1Refund(clientKey: message.multisigKey, refund: refund, clientOutputScript: output.scriptPubKey))
@@ -128,7 +132,8 @@ extension ServerChannel {
         }
         var record = ServerChannelRecord(
             version: terms.version, contract: tx, channelValue: output.value, serverKeyIndex: newChannelKeyIndex,
-            serverPublicKey: newChannelKey.publicKey, clientPublicKey: clientKey, clientOutputScript: clientOutputScript,
+            serverPublicKey: newChannelKey.publicKey, clientPublicKey: clientKey,
+            clientOutputScript: clientOutputScript,
             expiry: terms.expiry, bestValueToServer: .zero, bestSignature: [], state: .opening)
         var channel = try OpenServerChannel(record: record, key: newChannelKey, payoutScript: config.payoutScript)
         let initial = try checkPayment(message.initialPayment, on: channel)
@@ -145,7 +150,8 @@ extension ServerChannel {
     }
 
     /// The result of a broadcast this machine asked for.
-    public mutating func broadcastCompleted(_ purpose: BroadcastPurpose, succeeded: Bool, now: UInt64) -> [ServerEffect] {
+    public mutating func broadcastCompleted(_ purpose: BroadcastPurpose, succeeded: Bool, now: UInt64) -> [ServerEffect]
+    {
         switch (state, purpose) {
         case (.awaitingContractBroadcast(var channel), .contract):
             let txid = channel.record.contractTxid
@@ -155,15 +161,19 @@ extension ServerChannel {
                 return effects + fail(ChannelError(.other, "the contract could not be broadcast", origin: .local))
             }
             channel.record.state = .open
-            state = .open(channel)
+            state = .ready(channel)
             let record = channel.record
             return [
                 .persist(.state(contractTxid: txid, .open, settlement: nil)),
                 .send(.channelOpen),
-                .report(.channelOpened(contractTxid: txid, value: record.channelValue, expiry: record.expiry,
-                                       version: record.version, resumed: false)),
-                .report(.paymentReceived(contractTxid: txid, amount: record.bestValueToServer,
-                                         totalToServer: record.bestValueToServer, info: nil)),
+                .report(
+                    .channelOpened(
+                        contractTxid: txid, value: record.channelValue, expiry: record.expiry,
+                        version: record.version, resumed: false)),
+                .report(
+                    .paymentReceived(
+                        contractTxid: txid, amount: record.bestValueToServer,
+                        totalToServer: record.bestValueToServer, info: nil)),
                 .armTimer(.settleBeforeExpiry(contractTxid: txid), at: settleTime(record.expiry)),
             ]
         case (.settling(let settling), .settlement):

@@ -32,7 +32,7 @@ extension ServerChannel {
     }
 
     mutating func receivePayment(_ payment: UpdatePayment, now: UInt64) throws(ChannelError) -> [ServerEffect] {
-        guard case .open(var channel) = state else { throw .syntax("UPDATE_PAYMENT before the channel is open") }
+        guard case .ready(var channel) = state else { throw .syntax("UPDATE_PAYMENT before the channel is open") }
         let checked = try checkPayment(payment, on: channel)
         let txid = channel.record.contractTxid
         let increase = (try? checked.valueToServer.subtracting(channel.record.bestValueToServer)) ?? .zero
@@ -41,15 +41,19 @@ extension ServerChannel {
             channel.record.bestValueToServer = checked.valueToServer
             channel.record.bestSignature = payment.signature
             effects.append(
-                .persist(.payment(contractTxid: txid, bestValueToServer: checked.valueToServer,
-                                  signature: payment.signature)))
+                .persist(
+                    .payment(
+                        contractTxid: txid, bestValueToServer: checked.valueToServer,
+                        signature: payment.signature)))
             effects.append(
-                .report(.paymentReceived(contractTxid: txid, amount: increase, totalToServer: checked.valueToServer,
-                                         info: payment.info)))
+                .report(
+                    .paymentReceived(
+                        contractTxid: txid, amount: increase, totalToServer: checked.valueToServer,
+                        info: payment.info)))
         }
         let ackInfo = config.ackInfo == .echo && increase > .zero ? payment.info : nil
         effects.append(.send(.paymentAck(ackInfo.map { PaymentAck(info: $0) })))
-        state = .open(channel)
+        state = .ready(channel)
         if checked.change == .zero {
             effects += beginSettlement(reason: .channelExhausted, notifyClient: true)
         }

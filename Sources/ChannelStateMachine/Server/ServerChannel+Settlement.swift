@@ -26,7 +26,7 @@ extension ServerChannel {
     }
 
     mutating func beginSettlement(reason: CloseReason, notifyClient: Bool) -> [ServerEffect] {
-        guard case .open(var channel) = state else { return [] }
+        guard case .ready(var channel) = state else { return [] }
         let record = channel.record
         let built: (transaction: Transaction, fee: Amount)
         do throws(ChannelError) {
@@ -36,14 +36,18 @@ extension ServerChannel {
         } catch {
             // The channel stays open and stored: the server may settle later (say at a lower fee
             // rate), or the client takes its refund at expiry.
-            let report = ServerEffect.report(.settlementImpossible(contractTxid: record.contractTxid,
-                                                                   reason: error.explanation))
+            let report = ServerEffect.report(
+                .settlementImpossible(
+                    contractTxid: record.contractTxid,
+                    reason: error.explanation))
             return [report] + (notifyClient ? fail(error) : [])
         }
         channel.record.state = .settling
         channel.record.settlement = built.transaction
-        state = .settling(SettlingServerChannel(channel: channel, settlement: built.transaction, fee: built.fee,
-                                                reason: reason, notifyClient: notifyClient))
+        state = .settling(
+            SettlingServerChannel(
+                channel: channel, settlement: built.transaction, fee: built.fee,
+                reason: reason, notifyClient: notifyClient))
         return [
             .cancelTimer(.settleBeforeExpiry(contractTxid: record.contractTxid)),
             .persist(.state(contractTxid: record.contractTxid, .settling, settlement: built.transaction)),

@@ -24,17 +24,19 @@ public struct ServerChannel: Sendable {
 
     /// A machine for a stored channel with no connection, for example to settle it at expiry
     /// or by an operator's command. `key` must be the key derived at `record.serverKeyIndex`.
-    public init(config: ServerChannelConfig, restoring record: ServerChannelRecord, key: PrivateKey) throws(ChannelError) {
+    public init(config: ServerChannelConfig, restoring record: ServerChannelRecord, key: PrivateKey)
+        throws(ChannelError)
+    {
         self.config = config
         self.newChannelKey = key
         self.newChannelKeyIndex = record.serverKeyIndex
-        self.state = .open(try OpenServerChannel(record: record, key: key, payoutScript: config.payoutScript))
+        self.state = .ready(try OpenServerChannel(record: record, key: key, payoutScript: config.payoutScript))
     }
 
     /// The open channel's record, if a channel is open on this machine.
     public var record: ServerChannelRecord? {
         switch state {
-        case .open(let channel), .awaitingContractBroadcast(let channel): return channel.record
+        case .ready(let channel), .awaitingContractBroadcast(let channel): return channel.record
         case .settling(let settling): return settling.channel.record
         default: return nil
         }
@@ -64,8 +66,10 @@ public struct ServerChannel: Sendable {
             case .close: return try receiveClose(now: now)
             case .error(let error):
                 state = .closed
-                return [.report(.closed(.remoteError(code: error.code, explanation: error.explanation ?? ""))),
-                        .closeConnection]
+                return [
+                    .report(.closed(.remoteError(code: error.code, explanation: error.explanation ?? ""))),
+                    .closeConnection,
+                ]
             default:
                 throw ChannelError.syntax("\(message.type) is not a message a client sends")
             }

@@ -11,7 +11,7 @@ enum ServerState: Sendable {
     case awaitingContract(NewChannelTerms, V1Refund?)
     /// Contract accepted and stored; waiting for its broadcast.
     case awaitingContractBroadcast(OpenServerChannel)
-    case open(OpenServerChannel)
+    case ready(OpenServerChannel)
     /// A settlement is being broadcast.
     case settling(SettlingServerChannel)
     case closed
