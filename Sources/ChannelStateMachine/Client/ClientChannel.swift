@@ -38,7 +38,7 @@ public struct ClientChannel: Sendable {
     }
 
     /// Whether payments can be made now.
-    public var isOpen: Bool { if case .open = state { return true } else { return false } }
+    public var isOpen: Bool { if case .ready = state { return true } else { return false } }
 
     /// Whether the conversation is over.
     public var isClosed: Bool { if case .closed = state { return true } else { return false } }

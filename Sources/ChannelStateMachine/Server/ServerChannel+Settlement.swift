@@ -3,7 +3,7 @@ import BitcoinPrimitives
 extension ServerChannel {
     mutating func receiveClose(now: UInt64) throws(ChannelError) -> [ServerEffect] {
         switch state {
-        case .open:
+        case .ready:
             return beginSettlement(reason: .clientRequestedClose, notifyClient: true)
         case .settling:
             return []
