@@ -32,6 +32,7 @@ let package = Package(
             name: "paychan",
             dependencies: [
                 "BitcoinPrimitives",
+                "ChannelStateMachine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
