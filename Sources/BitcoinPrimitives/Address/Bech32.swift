@@ -15,8 +15,11 @@ public enum Bech32 {
     /// A decoded string: its human-readable part (lower case), its data values (each 0...31,
     /// without the checksum) and the checksum variant that matched.
     public struct Decoded: Hashable, Sendable {
+        /// The part before the separator, in lower case.
         public let humanReadablePart: String
+        /// The data values (each 0...31), without the checksum.
         public let values: [UInt8]
+        /// The checksum variant the string carries.
         public let variant: Variant
     }
 
