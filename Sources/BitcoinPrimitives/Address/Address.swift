@@ -112,6 +112,7 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The address as a string (``string``).
     public var description: String { string }
 
     // MARK: Decoding

@@ -24,6 +24,7 @@ public enum AddressError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A script with no address form (not P2PKH, P2SH or a witness program).
     case noAddressForScript
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .base58(let error): return "invalid base58 address: \(error)"

@@ -47,7 +47,8 @@ public enum Base58 {
         // Bytes, least significant first.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(characters.count * 733 / 1000 + 1)
-        for (offset, character) in characters.enumerated().dropFirst(zeros) {
+        for offset in zeros..<characters.count {
+            let character = characters[offset]
             guard character < 128, case let value = digitValues[Int(character)], value >= 0 else {
                 throw .invalidCharacter(offset: offset)
             }

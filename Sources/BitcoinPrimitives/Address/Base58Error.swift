@@ -9,6 +9,7 @@ public enum Base58Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// A base58check string whose last 4 bytes are not the checksum of the rest.
     case checksumMismatch
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .invalidCharacter(let offset): return "invalid base58 character at offset \(offset)"

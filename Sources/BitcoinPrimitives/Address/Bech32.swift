@@ -15,8 +15,11 @@ public enum Bech32 {
     /// A decoded string: its human-readable part (lower case), its data values (each 0...31,
     /// without the checksum) and the checksum variant that matched.
     public struct Decoded: Hashable, Sendable {
+        /// The part before the separator, in lower case.
         public let humanReadablePart: String
+        /// The data values (each 0...31), without the checksum.
         public let values: [UInt8]
+        /// The checksum variant the string carries.
         public let variant: Variant
     }
 
@@ -71,7 +74,8 @@ public enum Bech32 {
         guard characters.count <= maxLength else { throw .tooLong(length: characters.count, maximum: maxLength) }
         var hasLower = false
         var hasUpper = false
-        for (offset, character) in characters.enumerated() {
+        for offset in characters.indices {
+            let character = characters[offset]
             guard (33...126).contains(character) else { throw .invalidCharacter(offset: offset) }
             hasLower = hasLower || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(character)
             hasUpper = hasUpper || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(character)
@@ -100,23 +104,26 @@ public enum Bech32 {
             variant: variant)
     }
 
-    private static let generators: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
-
     /// The BCH polynomial remainder over the expanded human-readable part and `values`.
     private static func checksum(hrp: [UInt8], values: [UInt8]) -> UInt32 {
         var check: UInt32 = 1
-        func feed(_ value: UInt8) {
-            let top = check >> 25
-            check = (check & 0x1ff_ffff) << 5 ^ UInt32(value)
-            for (bit, generator) in generators.enumerated() where (top >> UInt32(bit)) & 1 == 1 {
-                check ^= generator
-            }
-        }
-        for character in hrp { feed(character >> 5) }
-        feed(0)
-        for character in hrp { feed(character & 31) }
-        for value in values { feed(value) }
+        for character in hrp { check = step(check, character >> 5) }
+        check = step(check, 0)
+        for character in hrp { check = step(check, character & 31) }
+        for value in values { check = step(check, value) }
         return check
+    }
+
+    /// One step of the checksum: multiply by x, add `value`, reduce by the BCH generator.
+    private static func step(_ check: UInt32, _ value: UInt8) -> UInt32 {
+        let top = check >> 25
+        var next = (check & 0x1ff_ffff) << 5 ^ UInt32(value)
+        if top & 1 != 0 { next ^= 0x3b6a_57b2 }
+        if top & 2 != 0 { next ^= 0x2650_8e6d }
+        if top & 4 != 0 { next ^= 0x1ea1_19fa }
+        if top & 8 != 0 { next ^= 0x3d42_33dd }
+        if top & 16 != 0 { next ^= 0x2a14_62b3 }
+        return next
     }
 
     private static func lowercased(_ character: UInt8) -> UInt8 {

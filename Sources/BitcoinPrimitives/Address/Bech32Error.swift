@@ -18,6 +18,7 @@ public enum Bech32Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// A value above 31 given to the encoder.
     case invalidValue(UInt8)
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .tooLong(let length, let maximum): return "bech32 string of \(length) characters (at most \(maximum))"

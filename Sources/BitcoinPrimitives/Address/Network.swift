@@ -4,9 +4,13 @@
 /// testnet and signet share the bech32 prefix `tb`, so some strings are valid on several
 /// networks.
 public enum Network: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
+    /// The Bitcoin network.
     case mainnet
+    /// The public test network (testnet3 and testnet4 share these prefixes).
     case testnet
+    /// The signed test network (BIP325).
     case signet
+    /// A local regression-test network.
     case regtest
 
     /// The version byte of base58 P2PKH addresses (`1…` on mainnet, `m…`/`n…` elsewhere).
@@ -30,5 +34,6 @@ public enum Network: String, CaseIterable, Hashable, Sendable, CustomStringConve
     /// The BIP32 version of serialized extended private keys (`xprv…`, or `tprv…` off mainnet).
     public var extendedPrivateKeyVersion: UInt32 { self == .mainnet ? 0x0488_ade4 : 0x0435_8394 }
 
+    /// The case name: `mainnet`, `testnet`, `signet` or `regtest`.
     public var description: String { rawValue }
 }

@@ -124,9 +124,11 @@ public struct ExtendedPrivateKey: Sendable, CustomStringConvertible, CustomDebug
             parentFingerprint: fields.parentFingerprint, childNumber: fields.childNumber)
     }
 
+    /// Depth, child number and public key; never the secret or the chain code.
     public var description: String {
         "ExtendedPrivateKey(depth: \(depth), child: \(childNumber), publicKey: \(publicKey), secret: <redacted>)"
     }
 
+    /// The same as ``description``: the secret stays out of debug output too.
     public var debugDescription: String { description }
 }

@@ -73,6 +73,7 @@ public struct ExtendedPublicKey: Hashable, Sendable, CustomStringConvertible {
             childNumber: fields.childNumber)
     }
 
+    /// Depth, child number and public key (the chain code is left out).
     public var description: String {
         "ExtendedPublicKey(depth: \(depth), child: \(childNumber), publicKey: \(publicKey))"
     }

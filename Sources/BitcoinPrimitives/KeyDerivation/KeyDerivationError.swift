@@ -29,6 +29,7 @@ public enum KeyDerivationError: Error, Equatable, Sendable, CustomStringConverti
     /// public key.
     case invalidKeyData
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .invalidSeedLength(let length): return "seed of \(length) bytes (16 to 64 required)"

@@ -11,6 +11,7 @@ public enum ScriptTemplateError: Error, Equatable, Sendable, CustomStringConvert
     /// A channel expiry outside `0...UInt32.max`, which no lock time can reach.
     case expiryOutOfRange(Int64)
 
+    /// A one-line explanation for logs and error messages.
     public var description: String {
         switch self {
         case .invalidHashLength(let expected, let actual):

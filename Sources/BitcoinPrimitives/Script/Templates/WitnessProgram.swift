@@ -39,5 +39,6 @@ public struct WitnessProgram: Hashable, Sendable, CustomStringConvertible {
         return Script(bytes: [versionOpcode, UInt8(program.count)] + program)
     }
 
+    /// `v<version>:<program hex>`.
     public var description: String { "v\(version):\(program.hex)" }
 }
