@@ -119,6 +119,7 @@ public enum ScriptError: Error, Equatable, Sendable, CustomStringConvertible {
     /// (`DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM`).
     case unsupportedWitnessVersion(Int)
 
+    /// A short English explanation of the error.
     public var description: String {
         switch self {
         case .inputIndexOutOfRange(let index, let count):

@@ -10,6 +10,7 @@ public enum FeeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The fee would exceed 21,000,000 BTC (or overflow on the way).
     case feeAboveMaximum
 
+    /// A short English explanation of the error.
     public var description: String {
         switch self {
         case .negativeRate(let rate): return "fee rate \(rate) is negative"

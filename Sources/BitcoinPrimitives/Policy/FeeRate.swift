@@ -72,10 +72,12 @@ public struct FeeRate: Hashable, Comparable, Sendable, CustomStringConvertible {
         try fee(forVirtualSize: transaction.virtualSize)
     }
 
+    /// Orders rates from cheapest to dearest.
     public static func < (lhs: FeeRate, rhs: FeeRate) -> Bool {
         lhs.satoshisPerKilovirtualByte < rhs.satoshisPerKilovirtualByte
     }
 
+    /// The rate in sat/vB with three decimals, for example `1.234 sat/vB`.
     public var description: String {
         let whole = satoshisPerKilovirtualByte / 1_000
         let fraction = satoshisPerKilovirtualByte % 1_000
