@@ -85,10 +85,3 @@ public struct FeeRate: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits) sat/vB"
     }
 }
-
-extension Transaction {
-    /// The rate this transaction pays when its fee is `fee`, by its current virtual size.
-    public func feeRate(paying fee: Amount) throws(FeeError) -> FeeRate {
-        try FeeRate(fee: fee, virtualSize: virtualSize)
-    }
-}
