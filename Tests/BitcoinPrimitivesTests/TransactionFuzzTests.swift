@@ -72,12 +72,12 @@ import Testing
         print("mutated transactions: \(parsed) of 20000 mutations still parsed (and round-tripped)")
     }
 
-    @Test func hugeAnnouncedCountsAreRefusedWithoutAllocation() {
+    @Test func hugeAnnouncedCountsAreRefusedWithoutAllocation() throws {
         // Version, then an input count of 0xffffffff, then nothing.
         let bytes: [UInt8] = [1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff]
         #expect(throws: ParseError.self) { try Transaction(bytes: bytes) }
         // Segwit marker with a 2^64-1 witness item count.
-        var segwit = Array(try! Transaction(hex: Self.segwitHex).serializedWithoutWitness.dropLast(4))
+        var segwit = Array(try Transaction(hex: Self.segwitHex).serializedWithoutWitness.dropLast(4))
         segwit.insert(contentsOf: [0, 1], at: 4)
         segwit += [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         #expect(throws: ParseError.self) { try Transaction(bytes: segwit) }

@@ -30,10 +30,11 @@ public enum ScriptError: Error, Equatable, Sendable, CustomStringConvertible {
     case upgradableNop(Opcode)
     /// `OP_RETURN` was executed (`OP_RETURN`).
     case opReturn
-    /// `OP_IF` without a condition, `OP_ELSE`/`OP_ENDIF` without `OP_IF`, or an `OP_IF` left
-    /// open (`UNBALANCED_CONDITIONAL`).
+    /// `OP_ELSE`/`OP_ENDIF` without `OP_IF`, or an `OP_IF` left open
+    /// (`UNBALANCED_CONDITIONAL`).
     case unbalancedConditional
-    /// An operation needed more stack items than there were (`INVALID_STACK_OPERATION`).
+    /// An operation (`OP_IF` included) needed more stack items than there were
+    /// (`INVALID_STACK_OPERATION`).
     case invalidStackOperation
     /// An `OP_IF` argument other than empty or `0x01` in a witness script (`MINIMALIF`).
     case minimalIf
@@ -118,6 +119,7 @@ public enum ScriptError: Error, Equatable, Sendable, CustomStringConvertible {
     /// (`DISCOURAGE_UPGRADABLE_WITNESS_PROGRAM`).
     case unsupportedWitnessVersion(Int)
 
+    /// A short English explanation of the error.
     public var description: String {
         switch self {
         case .inputIndexOutOfRange(let index, let count):

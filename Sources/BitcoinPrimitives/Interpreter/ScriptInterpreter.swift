@@ -46,7 +46,9 @@ struct ScriptInterpreter {
                 case Opcode.if.rawValue, Opcode.notIf.rawValue:
                     var value = false
                     if executing {
-                        guard let top = stack.last else { throw .unbalancedConditional }
+                        // An empty stack here is an invalid stack operation (as in the
+                        // shared script_tests.json vectors).
+                        guard let top = stack.last else { throw .invalidStackOperation }
                         if sigVersion == .witnessV0 && flags.contains(.minimalIf) {
                             guard top.isEmpty || top == [1] else { throw .minimalIf }
                         }

@@ -4,8 +4,10 @@ extension ScriptVerifier {
     /// Paychan uses ``standard`` (every rule below); the others exist so that Core's own test
     /// vectors, which name the rules they use, can be run as written.
     public struct Flags: OptionSet, Hashable, Sendable {
+        /// The flags as bits (their values are Paychan's own, not Core's).
         public let rawValue: UInt32
 
+        /// Flags from their bits.
         public init(rawValue: UInt32) { self.rawValue = rawValue }
 
         /// BIP16 pay-to-script-hash.

@@ -1,23 +1,29 @@
-/// Bitcoin Core's dust rule (`GetDustThreshold` / `IsDust` in `policy/policy.cpp`): an output is
-/// dust when its value is below what it would cost, at the dust relay fee, to create and later
-/// spend it.
-public enum Dust {
-    /// Bytes a spending input adds: 32 + 4 + 1 + 107 + 4 for a legacy spend, and
-    /// 32 + 4 + 1 + 107 / 4 + 4 virtual bytes for a witness program.
-    static let legacySpendSize = 148
-    static let witnessSpendSize = 32 + 4 + 1 + 107 / 4 + 4
-
-    /// The smallest value `scriptPubKey` may carry at `rate`. Unspendable outputs (`OP_RETURN`
-    /// or over 10,000 bytes) have no threshold.
-    public static func threshold(for scriptPubKey: Script, rate: FeeRate = .dustRelay) -> Amount {
-        if scriptPubKey.bytes.first == Opcode.return.rawValue || scriptPubKey.count > 10_000 { return .zero }
-        let output = TransactionOutput(value: .zero, scriptPubKey: scriptPubKey)
-        let spend = WitnessProgram(scriptPubKey: scriptPubKey) != nil ? witnessSpendSize : legacySpendSize
-        return rate.fee(virtualSize: output.serializedSize + spend) ?? .maxMoney
+extension TransactionOutput {
+    /// Bitcoin Core's dust threshold (`GetDustThreshold`): the fee, at `dustRelayFee`, of this
+    /// output plus the smallest input that could spend it.
+    ///
+    /// - An unspendable output (starting with `OP_RETURN`, or longer than 10,000 bytes) has
+    ///   threshold zero.
+    /// - A witness program adds 32 + 4 + 1 + 107/4 + 4 = 67 bytes (a P2WPKH spend with the
+    ///   witness discount): 294 sat for P2WPKH, 330 for P2WSH at the default rate.
+    /// - Any other output adds 32 + 4 + 1 + 107 + 4 = 148 bytes: 546 sat for P2PKH, 540 for
+    ///   P2SH at the default rate.
+    ///
+    /// At an absurd rate where the fee would exceed 21,000,000 BTC the threshold saturates
+    /// at ``Amount/maxMoney``.
+    public func dustThreshold(dustRelayFee: FeeRate = .defaultDustRelayFee) -> Amount {
+        let script = scriptPubKey.bytes
+        if ScriptPatterns.isUnspendable(script) { return .zero }
+        let spendSize =
+            ScriptPatterns.witnessProgram(script) != nil
+            ? 32 + 4 + 1 + 107 / 4 + 4
+            : 32 + 4 + 1 + 107 + 4
+        return (try? dustRelayFee.fee(forVirtualSize: serializedSize + spendSize)) ?? .maxMoney
     }
 
-    /// Whether `output` is dust at `rate`.
-    public static func isDust(_ output: TransactionOutput, rate: FeeRate = .dustRelay) -> Bool {
-        output.value < threshold(for: output.scriptPubKey, rate: rate)
+    /// Whether the value is below ``dustThreshold(dustRelayFee:)`` (Core's `IsDust`), so
+    /// that standard nodes would not relay a transaction creating it.
+    public func isDust(dustRelayFee: FeeRate = .defaultDustRelayFee) -> Bool {
+        value < dustThreshold(dustRelayFee: dustRelayFee)
     }
 }

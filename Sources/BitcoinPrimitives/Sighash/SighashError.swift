@@ -9,6 +9,7 @@ public enum SighashError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The signing key's HASH160 is not the spent P2WPKH output's program.
     case publicKeyMismatch
 
+    /// A short English explanation of the error.
     public var description: String {
         switch self {
         case .inputIndexOutOfRange(let index, let count):

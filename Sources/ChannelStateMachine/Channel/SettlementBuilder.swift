@@ -27,7 +27,7 @@ struct SettlementBuilder {
                 "the server's share \(bestValueToServer) cannot pay the settlement fee \(fee.map { "\($0)" } ?? "?")")
         }
         let payout = TransactionOutput(value: serverShare, scriptPubKey: payoutScript)
-        guard !Dust.isDust(payout) else {
+        guard !payout.isDust() else {
             throw .badTransaction("after the fee of \(fee) the server's share \(serverShare) would be dust")
         }
         let tx = try signed(
@@ -51,7 +51,7 @@ struct SettlementBuilder {
                 change: change, serverValue: bestValueToServer, clientSignature: clientSignature,
                 serverKey: serverKey, type: .all)
             // A DER signature may come out one byte longer on the final signing; count it.
-            return rate.fee(virtualSize: trial.virtualSize + 1)
+            return try? rate.fee(forVirtualSize: trial.virtualSize + 1)
         case .bitcoinjCompatible(let feePerKb):
             let trial = try signed(
                 change: change, serverValue: bestValueToServer, clientSignature: clientSignature,

@@ -153,7 +153,7 @@ extension ClientChannel {
     func changeAfterPaying(_ amount: Amount, from valueLeft: Amount) -> Amount {
         guard let change = try? valueLeft.subtracting(amount) else { return .zero }
         let output = TransactionOutput(value: change, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))
-        return Dust.isDust(output) ? .zero : change
+        return output.isDust() ? .zero : change
     }
 
     mutating func receiveChannelOpen() throws(ChannelError) -> [ClientEffect] {

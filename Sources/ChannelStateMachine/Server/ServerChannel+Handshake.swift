@@ -80,7 +80,7 @@ extension ServerChannel {
             throw .badTransaction("Refund transaction's lock time \(refund.lockTime) is not the expiry \(terms.expiry)")
         }
         let output = refund.outputs[0]
-        guard !Dust.isDust(output) else { throw .badTransaction("Refund output is dust") }
+        guard !output.isDust() else { throw .badTransaction("Refund output is dust") }
         let contract = try ChannelContract(
             version: .v1, clientKey: message.multisigKey, serverKey: newChannelKey.publicKey, expiry: terms.expiry)
         let sighash = try refund.inputZeroSighash(contract.signedScript, .noneAnyoneCanPay)

@@ -24,7 +24,7 @@ extension ServerChannel {
         guard valueToServer >= record.bestValueToServer else {
             throw .badTransaction("Attempt to roll back payment on the channel.")
         }
-        if change != .zero, Dust.isDust(TransactionOutput(value: change, scriptPubKey: record.clientOutputScript)) {
+        if change != .zero, TransactionOutput(value: change, scriptPubKey: record.clientOutputScript).isDust() {
             throw .badTransaction("Attempt to refund negative value or value too small to be accepted by the network")
         }
         try channel.payment.verify(signature: payment.signature, change: change, clientKey: record.clientPublicKey)
