@@ -98,6 +98,8 @@ struct ServerHarness {
     var sent: [[UInt8]] = []
     var events: [ServerEvent] = []
     var closeRequested = false
+    /// Every transaction broadcast, over all connections.
+    var broadcasts: [Transaction] = []
 
     init(config: ServerChannelConfig, key: PrivateKey, now: UInt64) {
         self.config = config
@@ -132,7 +134,9 @@ struct ServerHarness {
                 } else {
                     carryOut(server.storedChannelMissing(now: now))
                 }
-            case .broadcast(_, let purpose): carryOut(server.broadcastCompleted(purpose, succeeded: true, now: now))
+            case .broadcast(let tx, let purpose):
+                broadcasts.append(tx)
+                carryOut(server.broadcastCompleted(purpose, succeeded: true, now: now))
             case .armTimer, .cancelTimer: break
             case .report(let event): events.append(event)
             case .closeConnection: closeRequested = true

@@ -34,7 +34,7 @@ import Testing
                 let ours = harness.sent[cursor]
                 cursor += 1
                 #expect(
-                    ours == bytes,
+                    ours.hex == bytes.hex,
                     "\(file)#\(seq) \(type) differs:\(ReplaySetup.explainMismatch(ours: ours, theirs: bytes))")
                 compared += 1
             }
@@ -47,6 +47,15 @@ import Testing
         let fees = harness.events.compactMap { event -> Int64? in
             if case .settled(_, _, let fee) = event { return fee.satoshis } else { return nil }
         }
+        // The server broadcast bitcoinj's contract and settlement, and its store ends settled.
+        let expectedBroadcasts = summary["server_broadcasts"] as? [String] ?? []
+        #expect(harness.broadcasts.map(\.txid) == expectedBroadcasts.compactMap { Hash256(displayHex: $0) })
+        #expect(expectedBroadcasts.count == 2)
+        let transactions = fixture["transactions"] as? [String: Any] ?? [:]
+        let settlementHex = try ReplaySetup.string(transactions["settlement"] as? [String: Any] ?? [:], "hex")
+        #expect(harness.broadcasts.last?.serialized.hex == settlementHex)
+        #expect(harness.store.count == 1)
+        #expect(harness.store.values.first?.state == .settled)
         if let fee = (summary["settlement_fee"] as? NSNumber)?.int64Value {
             #expect(fees == [fee])
         }
@@ -82,7 +91,8 @@ import Testing
                 // bitcoinj replies; everything before the ERROR must be byte-identical.
                 #expect(harness.sent.count == recorded.count, "\(id)")
                 for (mine, bitcoinj) in zip(harness.sent.dropLast(), recorded.dropLast()) {
-                    #expect(mine == bitcoinj, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
+                    #expect(
+                        mine.hex == bitcoinj.hex, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
                 }
                 guard case .error(let ourError)? = ours.last, case .error(let theirError)? = theirs.last else {
                     Issue.record("\(id): expected an ERROR from both, ours \(ours), theirs \(theirs)")
@@ -98,7 +108,8 @@ import Testing
                 // bitcoinj throws IllegalStateException and sends nothing; we answer SYNTAX_ERROR.
                 #expect(harness.sent.count == recorded.count + 1, "\(id)")
                 for (mine, bitcoinj) in zip(harness.sent, recorded) {
-                    #expect(mine == bitcoinj, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
+                    #expect(
+                        mine.hex == bitcoinj.hex, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
                 }
                 guard case .error(let ourError)? = ours.last else {
                     Issue.record("\(id): expected our ERROR, got \(ours)")
@@ -109,7 +120,8 @@ import Testing
                 // bitcoinj only destroys the connection; we answer a bare CLOSE before closing.
                 #expect(harness.sent.count == recorded.count + 1, "\(id)")
                 for (mine, bitcoinj) in zip(harness.sent, recorded) {
-                    #expect(mine == bitcoinj, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
+                    #expect(
+                        mine.hex == bitcoinj.hex, "\(id):\(ReplaySetup.explainMismatch(ours: mine, theirs: bitcoinj))")
                 }
                 #expect(ours.last == .close(nil), "\(id): got \(ours)")
             default:
