@@ -148,6 +148,14 @@ struct ClientHarness {
             if case .paymentAcknowledged(_, _, let info) = event { return info } else { return nil }
         }
         #expect(echoed.contains(Array("order-1".utf8)))
+        // Channel openings as bitcoinj's client reported them (was_initiated = not resumed).
+        let recordedOpens = (fixture["events"] as? [[String: Any]] ?? []).filter {
+            $0["event"] as? String == "client.channelOpen"
+        }.map { ($0["was_initiated"] as? Bool) == false }
+        let ourOpens = harness.events.compactMap { event -> Bool? in
+            if case .channelOpened(_, _, _, _, let resumed) = event { return resumed } else { return nil }
+        }
+        #expect(ourOpens == recordedOpens)
         // The final CLOSE carried the settlement, accepted and reported.
         let settlement = try Transaction(
             bytes: try ReplaySetup.bytes(transactions["settlement"] as? [String: Any] ?? [:], "hex"))

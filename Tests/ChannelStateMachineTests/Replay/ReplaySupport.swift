@@ -100,6 +100,8 @@ struct ServerHarness {
     var closeRequested = false
     /// Every transaction broadcast, over all connections.
     var broadcasts: [Transaction] = []
+    /// Every event reported, over all connections.
+    var allEvents: [ServerEvent] = []
 
     init(config: ServerChannelConfig, key: PrivateKey, now: UInt64) {
         self.config = config
@@ -138,7 +140,9 @@ struct ServerHarness {
                 broadcasts.append(tx)
                 carryOut(server.broadcastCompleted(purpose, succeeded: true, now: now))
             case .armTimer, .cancelTimer: break
-            case .report(let event): events.append(event)
+            case .report(let event):
+                events.append(event)
+                allEvents.append(event)
             case .closeConnection: closeRequested = true
             }
         }

@@ -47,6 +47,23 @@ import Testing
         let fees = harness.events.compactMap { event -> Int64? in
             if case .settled(_, _, let fee) = event { return fee.satoshis } else { return nil }
         }
+        // The application saw what bitcoinj's server callbacks saw: each payment increase (by,
+        // to, info) and each channel opening, resumed or not.
+        let recordedEvents = fixture["events"] as? [[String: Any]] ?? []
+        let recordedIncreases = recordedEvents.filter { $0["event"] as? String == "server.paymentIncrease" }.map {
+            "\(($0["by"] as? NSNumber)?.int64Value ?? -1)/\(($0["to"] as? NSNumber)?.int64Value ?? -1)/"
+                + "\(($0["info"] as? String) ?? "-")"
+        }
+        let ourIncreases = harness.allEvents.compactMap { event -> String? in
+            guard case .paymentReceived(_, let amount, let total, let info) = event else { return nil }
+            return "\(amount.satoshis)/\(total.satoshis)/\(info?.hex ?? "-")"
+        }
+        #expect(ourIncreases == recordedIncreases)
+        let recordedOpens = recordedEvents.filter { $0["event"] as? String == "server.channelOpen" }.count
+        let ourOpens = harness.allEvents.filter {
+            if case .channelOpened = $0 { return true } else { return false }
+        }
+        #expect(ourOpens.count == recordedOpens)
         // The server broadcast bitcoinj's contract and settlement, and its store ends settled.
         let expectedBroadcasts = summary["server_broadcasts"] as? [String] ?? []
         #expect(harness.broadcasts.map(\.txid) == expectedBroadcasts.compactMap { Hash256(displayHex: $0) })
