@@ -85,7 +85,8 @@ extension ClientChannel {
             inputs: [
                 TransactionInput(
                     previousOutput: OutPoint(txid: contractTxid, index: 0),
-                    sequence: TransactionInput.finalSequence - 1)
+                    // bitcoinj's v1 server refuses a refund whose input sequence is not 0.
+                    sequence: terms.contract.version == .v1 ? 0 : TransactionInput.finalSequence - 1)
             ],
             outputs: [TransactionOutput(value: value, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))],
             lockTime: UInt32(clamping: terms.contract.expiry))
