@@ -85,8 +85,7 @@ extension ClientChannel {
             inputs: [
                 TransactionInput(
                     previousOutput: OutPoint(txid: contractTxid, index: 0),
-                    // bitcoinj's v1 server refuses a refund whose input sequence is not 0.
-                    sequence: terms.contract.version == .v1 ? 0 : TransactionInput.finalSequence - 1)
+                    sequence: TransactionInput.finalSequence - 1)
             ],
             outputs: [TransactionOutput(value: value, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))],
             lockTime: UInt32(clamping: terms.contract.expiry))
