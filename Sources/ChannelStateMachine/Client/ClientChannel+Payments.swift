@@ -24,11 +24,15 @@ extension ClientChannel {
     }
 
     mutating func receivePaymentAck(_ ack: PaymentAck?) throws(ChannelError) -> [ClientEffect] {
-        guard case .ready(var channel) = state, !channel.inFlight.isEmpty else {
-            throw .syntax("PAYMENT_ACK without a payment in flight")
+        // Acks for payments sent before our CLOSE still arrive, ahead of the server's CLOSE.
+        var channel: OpenClientChannel
+        switch state {
+        case .ready(let c), .closing(let c): channel = c
+        default: throw .syntax("PAYMENT_ACK without a payment in flight")
         }
+        guard !channel.inFlight.isEmpty else { throw .syntax("PAYMENT_ACK without a payment in flight") }
         let amount = channel.inFlight.removeFirst()
-        state = .ready(channel)
+        if case .closing = state { state = .closing(channel) } else { state = .ready(channel) }
         return [.report(.paymentAcknowledged(amount: amount, valueLeft: channel.record.valueLeft, info: ack?.info))]
     }
 

@@ -3,7 +3,13 @@ import BitcoinPrimitives
 extension ServerChannel {
     mutating func receiveClientVersion(_ message: ClientVersion, now: UInt64) throws(ChannelError) -> [ServerEffect] {
         guard case .awaitingClientVersion = state else { throw .syntax("CLIENT_VERSION received twice") }
-        guard let version = ProtocolVersion(rawValue: message.major), config.supportedVersions.contains(version) else {
+        // The client's major when we speak it; otherwise fall back to the highest version below it
+        // that we speak (a v1-only server answers 1 to a client asking 2, which a
+        // VERSION_2_ALLOW_1 client accepts and any other client refuses).
+        guard let asked = ProtocolVersion(rawValue: message.major),
+            let version = config.supportedVersions.contains(asked)
+                ? asked : config.supportedVersions.filter({ $0 < asked }).max()
+        else {
             let offered = config.supportedVersions.map(\.rawValue).sorted().map(String.init).joined(separator: ", ")
             throw ChannelError(
                 .noAcceptableVersion,
