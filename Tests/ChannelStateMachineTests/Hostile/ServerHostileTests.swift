@@ -289,8 +289,8 @@ let serverHostileCases: [ServerHostileCase] = [
         let before = server.record
         let effects: [ServerEffect]
         switch hostile.input(context) {
-        case .message(let message): effects = server.receive(message, now: Honest.now + 10)
-        case .bytes(let bytes): effects = server.receive(bytes: bytes, now: Honest.now + 10)
+        case .message(let message): effects = server.receive(message, now: Honest.now)
+        case .bytes(let bytes): effects = server.receive(bytes: bytes, now: Honest.now)
         }
         var sends: [ChannelMessage] = []
         var forbidden: [String] = []
