@@ -181,7 +181,23 @@ let clientHostileCases: [ClientHostileCase] = [
         initiateBytes(c, minSize: 2_100_000_000_000_001)
     },
     .init("INITIATE with min payment past 21e6 BTC", .versioned(.v2), .minPaymentTooLarge) { c in
-        initiateBytes(c, minPayment: UInt64.max)
+        initiateBytes(c, minPayment: 2_100_000_000_000_001)
+    },
+    .init("INITIATE with a non-canonical server key", .versioned(.v2), .badTransaction) { c in
+        var bytes = Honest.serverKey.publicKey.bytes
+        bytes[0] = 0x06
+        return .bytes(
+            ProtoWriter.build {
+                $0.varint(1, 3)
+                $0.bytes(
+                    4,
+                    ProtoWriter.build {
+                        $0.bytes(1, bytes)
+                        $0.varint(2, 100_000)
+                        $0.varint(3, c.expiry)
+                        $0.varint(4, 1000)
+                    })
+            })
     },
     .init("INITIATE before SERVER_VERSION", .started(.v2), .syntaxError) { c in msg(c.initiate()) },
     .init("SERVER_VERSION with major 7", .started(.v2AllowV1), .noAcceptableVersion) { _ in
@@ -244,6 +260,9 @@ let clientHostileCases: [ClientHostileCase] = [
         expectRefusal(
             sends, closes: closesLast, forbidden: forbidden, code: hostile.code, hostile.testDescription)
         #expect(client.isClosed)
+        if hostile.code == .minPaymentTooLarge, case .error(let error) = sends.first {
+            #expect(error.expectedValue == 1000, "bitcoinj names the largest minimum payment it accepts")
+        }
         if let after = client.record { #expect(after == before) }
         if case .open = hostile.setup { #expect(before?.valueLeft == context.valueLeft) }
     }

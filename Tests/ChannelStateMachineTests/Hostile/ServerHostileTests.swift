@@ -225,7 +225,10 @@ let serverHostileCases: [ServerHostileCase] = [
     },
 
     // Version 1 refunds.
-    .init("refund with another lock time", .initiated(v1), badTx) { c in refund(c) { $0.lockTime += 1 } },
+    .init("refund locked before the expiry", .initiated(v1), badTx) { c in refund(c) { $0.lockTime -= 1 } },
+    // bitcoinj accepts a later lock time, an output other than 0 and a dust output here; Paychan
+    // refuses them (an honest bitcoinj client never sends them).
+    .init("refund locked after the expiry", .initiated(v1), badTx) { c in refund(c) { $0.lockTime += 1 } },
     .init("refund with sequence 0xFFFFFFFF", .initiated(v1), badTx) { c in
         refund(c) { $0.inputs[0].sequence = TransactionInput.finalSequence }
     },
