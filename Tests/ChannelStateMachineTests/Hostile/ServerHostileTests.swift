@@ -312,9 +312,36 @@ let serverHostileCases: [ServerHostileCase] = [
         // A failure drops the machine's channel; the stored record is unchanged since nothing was
         // persisted, and what the machine held before is what the honest conversation made.
         if let after = server.record { #expect(after == before) }
-        if case .open = hostile.setup {
-            #expect(before?.clientChange == context.change)
-            #expect(before?.state == .open)
+        if case .open = hostile.setup, let before {
+            #expect(before.clientChange == context.change)
+            #expect(before.state == .open)
+            expectResumable(before, context: context, hostile.testDescription)
         }
+    }
+
+    /// The stored record (unchanged, since nothing was persisted) still resumes on a new
+    /// connection, and the honest next payment is accepted on top of its best payment.
+    private func expectResumable(_ record: ServerChannelRecord, context: ServerContext, _ name: String) {
+        var server = ServerChannel(
+            config: Honest.serverConfig, newChannelKey: Honest.otherKey, newChannelKeyIndex: 8)
+        let hello = server.receive(
+            .clientVersion(
+                ClientVersion(major: record.version.rawValue, previousChannelContractHash: record.contractTxid)),
+            now: Honest.now)
+        guard case .lookUpStoredChannel(let txid) = hello.last, txid == record.contractTxid else {
+            Issue.record("\(name): no lookup \(hello)")
+            return
+        }
+        let resumed = server.storedChannelFound(record, key: Honest.serverKey, now: Honest.now)
+        guard case .send(.channelOpen) = resumed.first else {
+            Issue.record("\(name): not resumed \(resumed)")
+            return
+        }
+        let next = server.receive(.updatePayment(context.update()), now: Honest.now)
+        guard case .send(.paymentAck) = next.last else {
+            Issue.record("\(name): honest payment refused after resume \(next)")
+            return
+        }
+        #expect(server.record?.clientChange == Honest.amount(context.change.satoshis - 1000))
     }
 }
