@@ -65,7 +65,9 @@ public struct ClientChannel: Sendable {
     public mutating func receive(bytes: [UInt8], now: UInt64) -> [ClientEffect] {
         let message: ChannelMessage
         do { message = try ChannelMessage(decoding: bytes) } catch {
-            return fail(ChannelError(error.code, error.explanation))
+            // As bitcoinj, every MIN_PAYMENT_TOO_LARGE names the largest minimum payment we accept.
+            let expected = error.code == .minPaymentTooLarge ? config.maxMinPayment.unsignedSatoshis : nil
+            return fail(ChannelError(error.code, error.explanation, expectedValue: expected))
         }
         return receive(message, now: now)
     }
