@@ -42,7 +42,8 @@ public struct ServerChannelConfig: Sendable, Hashable {
         minPayment: Amount = Amount(exactly: 1000) ?? .zero,
         minTimeWindow: UInt64 = 4 * 3600,
         maxTimeWindow: UInt64 = 7 * 86400,
-        settlementFee: SettlementFeePolicy = .feeRate((try? FeeRate(satoshisPerVirtualByte: 2)) ?? .defaultMinimumRelayFee),
+        settlementFee: SettlementFeePolicy = .feeRate(
+            (try? FeeRate(satoshisPerVirtualByte: 2)) ?? .defaultMinimumRelayFee),
         ackInfo: AckInfoPolicy = .echo,
         expirySettlementMargin: UInt64 = 2 * 3600
     ) {
