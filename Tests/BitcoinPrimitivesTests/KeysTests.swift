@@ -12,7 +12,7 @@ import Testing
         for i in 0..<50 {
             let key = try key("paychan test \(i)")
             let hash = Hashing.sha256(Array("message \(i)".utf8))
-            let sig = key.sign(hash: hash)
+            let sig = try key.sign(hash: hash)
             #expect(key.publicKey.verify(sig, hash: hash))
             #expect(key.publicKey.uncompressed.verify(sig, hash: hash))
             var other = hash
@@ -28,7 +28,7 @@ import Testing
     @Test func signaturesAreDeterministic() throws {
         let key = try key("deterministic")
         let hash = Hashing.sha256([1, 2, 3])
-        #expect(key.sign(hash: hash) == key.sign(hash: hash))
+        #expect(try key.sign(hash: hash) == key.sign(hash: hash))
     }
 
     /// RFC 6979 (HMAC-SHA256) nonces for secp256k1. Values from the widely used secp256k1
@@ -66,7 +66,7 @@ import Testing
     /// are fixed.
     @Test func rfc6979Signatures() throws {
         let one = try PrivateKey(secretBytes: [UInt8](repeating: 0, count: 31) + [1])
-        let sig = one.sign(hash: Hashing.sha256(Array("Satoshi Nakamoto".utf8)))
+        let sig = try one.sign(hash: Hashing.sha256(Array("Satoshi Nakamoto".utf8)))
         #expect(
             sig.der.hex
                 == "3045022100934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d8"
@@ -110,7 +110,7 @@ import Testing
     @Test func highSAndNonDERAreRefused() throws {
         let key = try key("high-s")
         let hash = Hashing.sha256([9])
-        let sig = key.sign(hash: hash)
+        let sig = try key.sign(hash: hash)
         // Flip S to n - S: a valid signature mathematically, but not canonical.
         let highS = try #require(Self.negateS(sig.der))
         #expect(throws: KeyError.highS) { try ECDSASignature(der: highS) }
@@ -134,7 +134,7 @@ import Testing
 
     @Test func transactionSignatureSighashByte() throws {
         let key = try key("sighash byte")
-        let sig = key.sign(hash: Hashing.sha256([7]))
+        let sig = try key.sign(hash: Hashing.sha256([7]))
         for type: UInt8 in [0x01, 0x02, 0x03, 0x81, 0x82, 0x83] {
             let parsed = try TransactionSignature(encoded: sig.der + [type])
             #expect(parsed.sighashType.byte == type)

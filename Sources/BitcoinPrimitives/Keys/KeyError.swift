@@ -10,6 +10,8 @@ public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case highS
     /// A signature with no sighash byte, or one whose sighash type is not allowed here.
     case invalidSighashType(UInt8?)
+    /// A digest to sign that is not 32 bytes long.
+    case invalidDigestLength(Int)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidPublicKey: return "invalid public key"
         case .nonStrictDER: return "signature is not strict DER"
         case .highS: return "signature has a high S value (not canonical)"
+        case .invalidDigestLength(let n): return "a digest to sign must be 32 bytes, not \(n)"
         case .invalidSighashType(let t): return "invalid sighash type \(t.map { String($0) } ?? "(missing)")"
         }
     }

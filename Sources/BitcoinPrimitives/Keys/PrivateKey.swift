@@ -47,20 +47,26 @@ public final class PrivateKey: @unchecked Sendable, CustomStringConvertible, Cus
     /// the copy and should not keep it longer than needed.
     public func secretBytesCopy() -> [UInt8] { Array(UnsafeBufferPointer(start: secret, count: 32)) }
 
-    /// Signs a 32-byte hash: RFC 6979 nonce, low S, strict DER.
-    public func sign(hash: [UInt8]) -> ECDSASignature {
-        precondition(hash.count == 32, "sign(hash:) takes a 32-byte digest")
+    /// Signs a 32-byte hash: RFC 6979 nonce, low S, strict DER. Throws
+    /// ``KeyError/invalidDigestLength(_:)`` for any other length.
+    public func sign(hash: [UInt8]) throws(KeyError) -> ECDSASignature {
+        guard hash.count == 32 else { throw .invalidDigestLength(hash.count) }
+        return signDigest(hash)
+    }
+
+    /// Signs a digest known to be 32 bytes long.
+    private func signDigest(_ hash: [UInt8]) -> ECDSASignature {
         var der = [UInt8](repeating: 0, count: 72)
         let length = hash.withUnsafeBufferPointer { h in
             der.withUnsafeMutableBufferPointer { paychan_ecdsa_sign_der(h.baseAddress, secret, $0.baseAddress) }
         }
-        // The key was validated at init, so signing cannot fail.
+        // The key was validated at init and the digest is 32 bytes, so signing cannot fail.
         return ECDSASignature(validatedDER: Array(der.prefix(length)))
     }
 
     /// Signs a sighash and appends the sighash type byte.
     public func sign(sighash: Hash256, type: SighashType) -> TransactionSignature {
-        TransactionSignature(signature: sign(hash: sighash.internalBytes), sighashType: type)
+        TransactionSignature(signature: signDigest(sighash.internalBytes), sighashType: type)
     }
 
     public var description: String { "PrivateKey(<redacted>, \(publicKey))" }
