@@ -1,0 +1,34 @@
+import BitcoinPrimitives
+
+/// Why a wallet could not fund a contract.
+public struct FundingError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// Not enough spendable (segwit) value for the output and the fee.
+        case insufficientFunds(available: Amount, needed: Amount)
+        /// The wallet's store or chain failed.
+        case unavailable
+        /// The wallet refuses the request (for example a dust or zero output).
+        case refused
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "funding error: \(message)" }
+}
+
+/// A wallet that funds channel contracts for the client manager.
+public protocol ContractFunder: Sendable {
+    /// Builds and signs a transaction whose output 0 is exactly `output`. Its inputs must all be
+    /// segwit, so that its txid cannot be malleated. The inputs are durably marked as spent by
+    /// it before it is returned.
+    func fundContract(paying output: TransactionOutput) async throws(FundingError) -> Transaction
+    /// The contract will never be broadcast (the channel was not opened): its inputs may be
+    /// spent again.
+    func contractAbandoned(_ contract: Transaction) async
+}

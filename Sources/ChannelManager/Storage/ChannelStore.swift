@@ -1,0 +1,46 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+/// A position in a store's write order. A ticket is durable once every write enqueued up to and
+/// including it has been committed and synced.
+public struct StoreTicket: Sendable, Hashable, Comparable {
+    public let sequence: UInt64
+    public init(sequence: UInt64) { self.sequence = sequence }
+    public static func < (lhs: StoreTicket, rhs: StoreTicket) -> Bool { lhs.sequence < rhs.sequence }
+}
+
+/// Durable storage for channels (both roles), wallet outputs and key indexes.
+///
+/// Writes are enqueued without waiting (``enqueue(_:)``) and applied in enqueue order; callers
+/// wait for durability with ``waitUntilDurable(_:)`` before releasing any effect that depends on
+/// a write. Implementations may commit many enqueued writes in one transaction and one sync
+/// (group commit). Reads see every write enqueued before them.
+public protocol ChannelStore: AnyObject, Sendable {
+    /// Enqueues writes, to be applied in order. Never blocks on IO.
+    func enqueue(_ writes: [StoreWrite]) -> StoreTicket
+    /// Returns once the ticket's writes (and all before them) are durable; throws if they failed.
+    func waitUntilDurable(_ ticket: StoreTicket) async throws(StoreError)
+
+    /// Reserves the next unused key index of a family, durably: it is never returned again.
+    func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
+
+    func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
+    func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord]
+    func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord?
+    /// Client channels, optionally only those with one server, in the given states.
+    func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
+        -> [ClientChannelRecord]
+    /// Wallet outputs; with `unspentOnly`, only those no signed transaction spends.
+    func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput]
+
+    /// Deletes channels (both roles) that ended (settled, refunded or failed) before `cutoff`
+    /// (UNIX seconds, by the store's record of when they ended). Returns how many were deleted.
+    func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int
+}
+
+extension ChannelStore {
+    /// Enqueues writes and waits until they are durable.
+    public func write(_ writes: [StoreWrite]) async throws(StoreError) {
+        try await waitUntilDurable(enqueue(writes))
+    }
+}

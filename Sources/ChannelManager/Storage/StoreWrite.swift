@@ -1,0 +1,29 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+/// One durable change to a ``ChannelStore``. Writes are applied in the order they are enqueued.
+public enum StoreWrite: Sendable, Hashable {
+    /// A server machine's update (a new channel, a better payment, a new state).
+    case server(ServerStoreUpdate)
+    /// A client machine's update (a new channel, a lower balance, a new state).
+    case client(ClientStoreUpdate)
+    /// The wallet learnt of an output it can spend.
+    case walletOutputAdded(WalletOutput)
+    /// The wallet spent (or reserved for a transaction it signed) these outputs.
+    case walletOutputsSpent([OutPoint], spendingTxid: Hash256)
+    /// A transaction the wallet signed was abandoned: its inputs are spendable again.
+    case walletSpendAbandoned(spendingTxid: Hash256)
+}
+
+/// Which sequence of derived keys an index belongs to. Indexes are reserved durably and never
+/// handed out twice.
+public enum KeyFamily: UInt32, Sendable, Hashable, CaseIterable {
+    /// Server multisig keys, one per channel offered.
+    case serverChannel = 0
+    /// Client multisig keys, one per channel funded.
+    case clientChannel = 1
+    /// Wallet receive keys.
+    case walletReceive = 2
+    /// Wallet change keys.
+    case walletChange = 3
+}
