@@ -1,0 +1,120 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+extension ServerManager {
+    func deadlinePassed(_ deadline: Deadline) async {
+        switch deadline {
+        case .settle(let txid):
+            if let session = registry.withLock({ $0.holders[txid] }), !session.isEnded {
+                session.timerFired(.settleBeforeExpiry(contractTxid: txid))
+            } else {
+                do { try await settleOffline(txid, feeRate: nil) } catch {
+                    publish(.failure("expiry settlement of \(txid.displayHex) failed: \(error)"))
+                }
+            }
+        case .chainCheck:
+            await checkChain()
+            let next = clock.now() + config.chainCheckInterval
+            scheduler(schedule: .chainCheck, at: next)
+        }
+    }
+
+    /// Checks every settlement not yet confirmed; one unconfirmed for longer than
+    /// ``ServerManagerConfig/settlementRebroadcastAfter`` is rebuilt at a higher fee rate and
+    /// broadcast again (it replaces the old one).
+    public func checkChain() async {
+        let now = clock.now()
+        let watched = registry.withLock { $0.unconfirmed }
+        for (txid, watch) in watched {
+            let status: TransactionStatus
+            do { status = try await chain.status(of: watch.settlement.txid) } catch {
+                publish(.failure("chain status of \(watch.settlement.txid.displayHex) unavailable: \(error)"))
+                continue
+            }
+            if case .confirmed = status {
+                registry.withLock { _ = $0.unconfirmed.removeValue(forKey: txid) }
+                continue
+            }
+            guard now >= watch.broadcastAt + config.settlementRebroadcastAfter else { continue }
+            await bumpSettlement(txid, current: watch.settlement)
+        }
+    }
+
+    private func bumpSettlement(_ txid: Hash256, current: Transaction) async {
+        guard let record = try? await store.serverChannel(contractTxid: txid) else { return }
+        let currentRate = (try? record.channelValue.subtracting(current.totalOutputValue())).flatMap {
+            try? FeeRate(fee: $0, virtualSize: current.virtualSize)
+        }
+        let estimate = try? await chain.feeRate(targetBlocks: 1)
+        let doubled = (try? FeeRate(satoshisPerKilovirtualByte: (currentRate?.satoshisPerKilovirtualByte ?? 1000) * 2))
+        let rate = min(
+            max(estimate ?? .defaultMinimumRelayFee, doubled ?? .defaultMinimumRelayFee),
+            config.maximumSettlementFeeRate)
+        guard rate > (currentRate ?? .zero) else {
+            publish(.failure("settlement of \(txid.displayHex) unconfirmed, fee rate already at the maximum"))
+            registry.withLock { $0.unconfirmed[txid]?.broadcastAt = clock.now() }
+            return
+        }
+        do { try await settleOffline(txid, feeRate: rate, allowResettle: true) } catch {
+            publish(.failure("fee bump of \(txid.displayHex) failed: \(error)"))
+            return
+        }
+        if let settled = try? await store.serverChannel(contractTxid: txid), let settlement = settled.settlement,
+            settlement.txid != current.txid
+        {
+            publish(.settlementBumped(contractTxid: txid, settlement: settlement, feeRate: rate))
+        }
+    }
+
+    /// Settles a stored channel without a connection, through a session of its own.
+    func settleOffline(_ txid: Hash256, feeRate: FeeRate?, allowResettle: Bool = false)
+        async throws(ServerManagerError)
+    {
+        let stored: ServerChannelRecord?
+        do { stored = try await store.serverChannel(contractTxid: txid) } catch { throw .store(error) }
+        guard var record = stored else { throw .unknownChannel(txid) }
+        let resettle = record.state == .settling || (allowResettle && record.state == .settled)
+        guard record.state == .open || resettle else { throw .notOpen(txid, record.state) }
+        let key: PrivateKey
+        do { key = try keychain.key(.serverChannel, index: record.serverKeyIndex) } catch { throw .keys(error) }
+        var channelConfig = config.channel
+        if let feeRate { channelConfig.settlementFee = .feeRate(feeRate) }
+        // A settlement being redone starts again from the open channel's payment.
+        record.state = .open
+        let machine: ServerChannel
+        do { machine = try ServerChannel(config: channelConfig, restoring: record, key: key) } catch {
+            throw .channel(error)
+        }
+        let session = try registry.withLock { registry throws(ServerManagerError) -> ServerSession? in
+            guard !registry.shutDown else { throw .shutDown }
+            if let holder = registry.holders[txid], !holder.isEnded { return nil }
+            registry.nextSessionID += 1
+            let session = ServerSession(id: registry.nextSessionID, machine: machine, connection: nil, manager: self)
+            registry.sessions[session.id] = session
+            registry.holders[txid] = session
+            return session
+        }
+        guard let session else { throw .notOpen(txid, .settling) }
+        session.runOfflineSettlement()
+        await session.waitUntilEnded()
+    }
+
+    /// A channel stored before its contract's broadcast finished: broadcast it again, then
+    /// open it (and arm its expiry) or mark it failed.
+    func finishInterruptedOpening(_ record: ServerChannelRecord) async {
+        let accepted = await broadcast(record.contract, .contract)
+        let txid = record.contractTxid
+        let state: ServerChannelRecord.State = accepted ? .open : .failed
+        do { try await store.write([.server(.state(contractTxid: txid, state, settlement: nil))]) } catch {
+            publish(.failure("could not record channel \(txid.displayHex) as \(state): \(error)"))
+            return
+        }
+        logger.info("channel \(txid.displayHex): interrupted opening finished as \(state.rawValue)")
+        if accepted { arm(.settleBeforeExpiry(contractTxid: txid), at: settleTime(record.expiry)) }
+    }
+
+    func noteSettlement(_ txid: Hash256, _ settlement: Transaction) {
+        let now = clock.now()
+        registry.withLock { $0.unconfirmed[txid] = SettlementWatch(settlement: settlement, broadcastAt: now) }
+    }
+}

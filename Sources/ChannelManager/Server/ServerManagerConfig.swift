@@ -1,0 +1,45 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+/// How a ``ServerManager`` runs its channels.
+public struct ServerManagerConfig: Sendable {
+    /// The terms offered to clients (versions, minimums, windows, settlement fee, payout script,
+    /// and the expiry settlement margin: channels are settled that long before their refund
+    /// unlocks, 2 h by default).
+    public var channel: ServerChannelConfig
+    /// How often the chain is checked for settlements that have not confirmed, in seconds.
+    public var chainCheckInterval: UInt64
+    /// A settlement not confirmed this long after its broadcast is rebuilt at a higher fee rate.
+    public var settlementRebroadcastAfter: UInt64
+    /// The highest fee rate a bumped settlement may pay.
+    public var maximumSettlementFeeRate: FeeRate
+    /// Called with every event, synchronously; keep it short.
+    public var eventHandler: (@Sendable (ServerManagerEvent) -> Void)?
+
+    public init(
+        channel: ServerChannelConfig,
+        chainCheckInterval: UInt64 = 60,
+        settlementRebroadcastAfter: UInt64 = 1800,
+        maximumSettlementFeeRate: FeeRate = (try? FeeRate(satoshisPerVirtualByte: 500)) ?? .defaultMinimumRelayFee,
+        eventHandler: (@Sendable (ServerManagerEvent) -> Void)? = nil
+    ) {
+        self.channel = channel
+        self.chainCheckInterval = chainCheckInterval
+        self.settlementRebroadcastAfter = settlementRebroadcastAfter
+        self.maximumSettlementFeeRate = maximumSettlementFeeRate
+        self.eventHandler = eventHandler
+    }
+}
+
+/// What a ``ServerManager`` reports to the application.
+public enum ServerManagerEvent: Sendable {
+    /// An event of one channel's machine. `session` is nil for work done without a connection
+    /// (expiry, a manual close, a fee bump).
+    case channel(ServerEvent, session: UInt64?)
+    /// A transaction was handed to the chain backend, and whether it was accepted.
+    case broadcast(Transaction, BroadcastPurpose, accepted: Bool)
+    /// A settlement that did not confirm was replaced by one paying a higher fee rate.
+    case settlementBumped(contractTxid: Hash256, settlement: Transaction, feeRate: FeeRate)
+    /// Something failed outside any one conversation (a store read, the chain).
+    case failure(String)
+}

@@ -1,0 +1,63 @@
+import ChannelStateMachine
+import Logging
+import Metrics
+
+/// The server's counters (swift-metrics; a no-op unless the application bootstraps a backend).
+struct ServerMetrics: Sendable {
+    let channelsOpened = Counter(label: "paychan_server_channels_opened_total")
+    let channelsResumed = Counter(label: "paychan_server_channels_resumed_total")
+    let payments = Counter(label: "paychan_server_payments_total")
+    let paidSatoshis = Counter(label: "paychan_server_paid_satoshis_total")
+    let settlements = Counter(label: "paychan_server_settlements_total")
+    let errors = Counter(label: "paychan_server_errors_total")
+    let broadcastsRefused = Counter(label: "paychan_server_broadcasts_refused_total")
+
+    func record(_ event: ServerManagerEvent) {
+        switch event {
+        case .channel(.channelOpened(_, _, _, _, let resumed), _):
+            (resumed ? channelsResumed : channelsOpened).increment()
+        case .channel(.paymentReceived(_, let amount, _, _), _):
+            payments.increment()
+            paidSatoshis.increment(by: amount.satoshis)
+        case .channel(.settled, _):
+            settlements.increment()
+        case .channel(.closed(.localError), _), .failure:
+            errors.increment()
+        case .broadcast(_, _, let accepted):
+            if !accepted { broadcastsRefused.increment() }
+        default:
+            break
+        }
+    }
+}
+
+extension ServerManager {
+    /// One log line per channel event (payments at trace level); never keys or signatures.
+    func log(_ event: ServerManagerEvent) {
+        switch event {
+        case .channel(let event, let session):
+            let who = session.map { "session \($0)" } ?? "offline"
+            switch event {
+            case .channelOpened(let txid, let value, let expiry, let version, let resumed):
+                let verb = resumed ? "resumed" : "opened"
+                logger.info(
+                    "channel \(txid.displayHex) \(verb) (\(who)): value \(value) sat, expiry \(expiry), v\(version.rawValue)")
+            case .paymentReceived(let txid, let amount, let total, _):
+                logger.trace("channel \(txid.displayHex): paid \(amount) sat, total \(total) sat")
+            case .settled(let txid, let settlement, let fee):
+                logger.info(
+                    "channel \(txid.displayHex) settled by \(settlement.txid.displayHex), fee \(fee) sat (\(who))")
+            case .settlementImpossible(let txid, let reason):
+                logger.warning("channel \(txid.displayHex) cannot be settled: \(reason)")
+            case .closed(let reason):
+                logger.info("\(who) closed: \(reason)")
+            }
+        case .broadcast(let tx, let purpose, let accepted):
+            logger.debug("broadcast \(purpose) \(tx.txid.displayHex): \(accepted ? "accepted" : "refused")")
+        case .settlementBumped(let txid, let settlement, let rate):
+            logger.notice("channel \(txid.displayHex): settlement replaced by \(settlement.txid.displayHex) at \(rate)")
+        case .failure(let message):
+            logger.error("\(message)")
+        }
+    }
+}

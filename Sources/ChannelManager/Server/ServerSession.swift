@@ -1,0 +1,182 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import Synchronization
+
+/// One conversation with a client (or, without a connection, the manager's own work on a
+/// stored channel: settling it at expiry or by command). Feed it what the client sends with
+/// ``receive(_:)`` and tell it when the transport ends with ``connectionClosed()``; it answers
+/// through the connection it was given.
+///
+/// Inputs are processed at once, on the caller's thread; their effects are released in order,
+/// each only once the writes before it are durable.
+public final class ServerSession: Sendable {
+    struct State {
+        var machine: ServerChannel
+        var outbox = EffectOutbox<ServerEffect>()
+        /// The channel this session holds, once one is open or resumed.
+        var contractTxid: Hash256?
+        var ended = false
+        var endWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// A number identifying the session in events and logs.
+    public let id: UInt64
+    let connection: (any ChannelConnection)?
+    let manager: ServerManager
+    let state: Mutex<State>
+
+    init(id: UInt64, machine: ServerChannel, connection: (any ChannelConnection)?, manager: ServerManager) {
+        self.id = id
+        self.connection = connection
+        self.manager = manager
+        self.state = Mutex(State(machine: machine, contractTxid: machine.record?.contractTxid))
+    }
+
+    /// Whether this session works on a stored channel without a connection.
+    var isOffline: Bool { connection == nil }
+
+    /// The channel this session holds, if any.
+    public var contractTxid: Hash256? { state.withLock { $0.contractTxid } }
+
+    /// Whether the conversation is over.
+    public var isEnded: Bool { state.withLock { $0.ended } }
+
+    /// One framed message body from the client.
+    public func receive(_ bytes: [UInt8]) {
+        let now = manager.clock.now()
+        input { $0.receive(bytes: bytes, now: now) }
+    }
+
+    /// The transport closed. An open channel stays stored and can be resumed.
+    public func connectionClosed() {
+        input { $0.connectionClosed() }
+    }
+
+    /// Settles this session's channel now, telling the client.
+    public func settle() {
+        let now = manager.clock.now()
+        input { $0.settle(now: now, notifyClient: !isOffline) }
+    }
+
+    /// Returns once the conversation is over.
+    public func waitUntilEnded() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let endedAlready = state.withLock { state -> Bool in
+                if state.ended { return true }
+                state.endWaiters.append(continuation)
+                return false
+            }
+            if endedAlready { continuation.resume() }
+        }
+    }
+
+    /// Offline work: settle the restored channel; if it cannot be settled, end at once.
+    func runOfflineSettlement() {
+        let now = manager.clock.now()
+        input { $0.settle(now: now, notifyClient: false) }
+        let stuck = state.withLock { !$0.machine.isClosed && $0.machine.record?.state != .settling }
+        if stuck { input { $0.connectionClosed() } }
+    }
+
+    func timerFired(_ timer: ChannelTimer) {
+        let now = manager.clock.now()
+        input { $0.timerFired(timer, now: now) }
+    }
+
+    /// Another connection took the channel over: end this one without settling.
+    func replaced() {
+        input { $0.connectionClosed() }
+    }
+
+    /// Runs one machine input and queues its effects; starts releasing them if nobody is.
+    func input(_ body: (inout ServerChannel) -> [ServerEffect]) {
+        let startDrain = state.withLock { state -> Bool in
+            queue(body(&state.machine), in: &state)
+            guard !state.outbox.draining, !state.outbox.isEmpty else { return false }
+            state.outbox.draining = true
+            return true
+        }
+        if startDrain { Task { await drain() } }
+    }
+
+    private func queue(_ effects: [ServerEffect], in state: inout State) {
+        for effect in effects {
+            if case .persist(let update) = effect {
+                state.outbox.lastTicket = manager.store.enqueue([.server(update)])
+            } else {
+                state.outbox.append(effect)
+            }
+        }
+    }
+
+    /// Releases queued effects in order until none is left.
+    private func drain() async {
+        var durable: StoreTicket?
+        while let (ticket, effect) = state.withLock({ state in
+            if let next = state.outbox.next() { return next }
+            state.outbox.draining = false
+            return nil
+        }) {
+            if let ticket, durable.map({ $0 < ticket }) ?? true {
+                do throws(StoreError) {
+                    try await manager.store.waitUntilDurable(ticket)
+                    durable = ticket
+                } catch {
+                    manager.logger.error("session \(id): store failed: \(error)")
+                    state.withLock { state in
+                        state.outbox.discardAll()
+                        queue(state.machine.storeFailed(error.message), in: &state)
+                    }
+                    continue
+                }
+            }
+            await perform(effect)
+        }
+    }
+
+    private func perform(_ effect: ServerEffect) async {
+        switch effect {
+        case .persist:
+            break  // handled when queued
+        case .send(let message):
+            connection?.send(message.encoded())
+        case .report(let event):
+            report(event)
+        case .lookUpStoredChannel(let txid):
+            let found = await manager.claimForResume(txid, by: self)
+            let now = manager.clock.now()
+            if let found {
+                input { $0.storedChannelFound(found.record, key: found.key, now: now) }
+            } else {
+                input { $0.storedChannelMissing(now: now) }
+            }
+        case .broadcast(let transaction, let purpose):
+            let accepted = await manager.broadcast(transaction, purpose)
+            let now = manager.clock.now()
+            input { $0.broadcastCompleted(purpose, succeeded: accepted, now: now) }
+        case .armTimer(let timer, let at):
+            manager.arm(timer, at: at)
+        case .cancelTimer(let timer):
+            manager.cancel(timer)
+        case .closeConnection:
+            connection?.close()
+        }
+    }
+
+    private func report(_ event: ServerEvent) {
+        if case .channelOpened(let txid, _, _, _, _) = event {
+            state.withLock { $0.contractTxid = txid }
+            manager.bind(txid, to: self)
+        }
+        manager.publish(.channel(event, session: isOffline ? nil : id))
+        if case .closed = event {
+            let (txid, waiters) = state.withLock { state in
+                state.ended = true
+                defer { state.endWaiters = [] }
+                return (state.contractTxid, state.endWaiters)
+            }
+            manager.sessionEnded(self, holding: txid)
+            for waiter in waiters { waiter.resume() }
+        }
+    }
+}

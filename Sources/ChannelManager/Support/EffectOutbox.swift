@@ -1,0 +1,40 @@
+/// Effects a session must carry out, in order, each one behind the durability of every write
+/// enqueued before it. Machine inputs are processed at once (so verification of the next
+/// payment overlaps the sync of the last one); the outbox releases their effects in order as
+/// the store catches up.
+struct EffectOutbox<Effect> {
+    private var items: [(ticket: StoreTicket?, effect: Effect)] = []
+    private var head = 0
+    /// The newest write enqueued by this session; effects appended after it wait for it.
+    var lastTicket: StoreTicket?
+    /// Whether a task is releasing effects.
+    var draining = false
+
+    var isEmpty: Bool { head == items.count }
+
+    /// Queues an effect behind the writes enqueued so far.
+    mutating func append(_ effect: Effect) { items.append((lastTicket, effect)) }
+
+    /// The next effect to release, oldest first.
+    mutating func next() -> (ticket: StoreTicket?, effect: Effect)? {
+        guard head < items.count else {
+            items.removeAll(keepingCapacity: items.capacity <= 256)
+            head = 0
+            return nil
+        }
+        let item = items[head]
+        head += 1
+        if head >= 256, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return item
+    }
+
+    /// Drops every queued effect (a write they depend on failed) and forgets the last ticket.
+    mutating func discardAll() {
+        items.removeAll()
+        head = 0
+        lastTicket = nil
+    }
+}
