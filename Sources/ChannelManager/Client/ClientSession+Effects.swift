@@ -1,0 +1,117 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+extension ClientSession {
+    func perform(_ effect: ClientEffect) async {
+        switch effect {
+        case .persist:
+            break  // enqueued when queued
+        case .send(let message):
+            connection.send(message.encoded())
+        case .fundContract(let output):
+            await fund(output)
+        case .broadcast(let transaction, let purpose):
+            _ = await manager.broadcast(transaction, purpose)
+        case .armTimer(let timer, let at):
+            manager.arm(timer, at: at)
+        case .cancelTimer(let timer):
+            manager.cancel(timer)
+        case .report(let event):
+            report(event)
+        case .closeConnection:
+            connection.close()
+        }
+    }
+
+    private func fund(_ output: TransactionOutput) async {
+        let now = manager.clock.now()
+        do throws(FundingError) {
+            let contract = try await manager.funder.fundContract(paying: output)
+            let stillWanted = state.withLock { state -> Bool in
+                guard !state.ended else { return false }
+                state.fundedContract = contract
+                return true
+            }
+            guard stillWanted else {
+                await manager.funder.contractAbandoned(contract)
+                return
+            }
+            input { $0.contractFunded(contract, now: now) }
+        } catch {
+            input { $0.fundingFailed(error.message) }
+        }
+    }
+
+    private func report(_ event: ClientEvent) {
+        manager.publish(.channel(event, session: id))
+        switch event {
+        case .channelOpened(let txid, let value, let valueLeft, let expiry, let resumed):
+            manager.bind(txid, to: self)
+            let waiter = state.withLock { state -> Waiter<OpenedChannel>? in
+                state.contractTxid = txid
+                state.initialAckPending = !resumed
+                defer { state.openWaiter = nil }
+                return state.openWaiter
+            }
+            waiter?.resume(
+                returning: .success(
+                    OpenedChannel(
+                        contractTxid: txid, value: value, valueLeft: valueLeft, expiry: expiry, resumed: resumed)))
+        case .paymentAcknowledged(let amount, let valueLeft, let info):
+            let waiter = state.withLock { state -> Waiter<PaymentReceipt>? in
+                if state.initialAckPending {
+                    state.initialAckPending = false
+                    return nil
+                }
+                return state.payWaiters.isEmpty ? nil : state.payWaiters.removeFirst()
+            }
+            waiter?.resume(returning: .success(PaymentReceipt(amount: amount, valueLeft: valueLeft, info: info)))
+        case .paymentsFailed(_, let reason):
+            let waiters = state.withLock { state -> [Waiter<PaymentReceipt>] in
+                defer { state.payWaiters = [] }
+                return state.payWaiters
+            }
+            for waiter in waiters { waiter.resume(returning: .failure(.ended(reason))) }
+        case .settled(_, let settlement):
+            state.withLock { $0.settlement = settlement }
+        case .resumeRefused(let txid):
+            manager.release(txid, from: self)
+        case .closed(let reason):
+            finish(reason)
+        }
+    }
+
+    /// The conversation is over: every waiter learns it, and a contract our wallet signed but
+    /// never stored (so never handed over) is given back to the wallet.
+    private func finish(_ reason: CloseReason) {
+        var abandoned: Transaction?
+        let (txid, endWaiters, openWaiter, payWaiters, closeWaiter, settlement) = state.withLock { state in
+            markEnded(reason, in: &state)
+            if let contract = state.fundedContract, !state.contractStored { abandoned = contract }
+            defer {
+                state.endWaiters = []
+                state.openWaiter = nil
+                state.payWaiters = []
+                state.closeWaiter = nil
+            }
+            return (
+                state.contractTxid, state.endWaiters, state.openWaiter, state.payWaiters, state.closeWaiter,
+                state.settlement
+            )
+        }
+        if let txid { manager.release(txid, from: self) }
+        manager.sessionEnded(self)
+        openWaiter?.resume(returning: .failure(.ended(reason)))
+        for waiter in payWaiters { waiter.resume(returning: .failure(.ended(reason))) }
+        closeWaiter?.resume(returning: .success(settlement))
+        for waiter in endWaiters { waiter.resume() }
+        if let abandoned {
+            Task { await manager.funder.contractAbandoned(abandoned) }
+        }
+    }
+
+    func markEnded(_ reason: CloseReason, in state: inout State) {
+        state.ended = true
+        state.endReason = state.endReason ?? reason
+    }
+}

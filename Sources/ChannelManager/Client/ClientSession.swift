@@ -1,0 +1,222 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import Synchronization
+
+/// One connection to a server: open (or reopen) a channel, pay, close. Feed it what the server
+/// sends with ``receive(_:)`` and tell it when the transport ends with ``connectionClosed()``.
+///
+/// ```swift
+/// let session = manager.connect(serverID: "pay.example:4242", connection: connection)
+/// let channel = try await session.open(value: Amount(exactly: 1_000_000)!)
+/// let receipt = try await session.pay(Amount(exactly: 1000)!, info: Array("coffee".utf8))
+/// let settlement = try await session.close()
+/// ```
+///
+/// Payments may be pipelined: call ``pay(_:info:)`` from several tasks; each returns when the
+/// server acknowledges it, and all fail at once if the server sends `ERROR` or the connection
+/// drops.
+public final class ClientSession: Sendable {
+    typealias Waiter<T> = CheckedContinuation<Result<T, ClientSessionError>, Never>
+
+    struct State {
+        var machine: ClientChannel?
+        var outbox = EffectOutbox<ClientEffect>()
+        var contractTxid: Hash256?
+        var ended = false
+        var endReason: CloseReason?
+        var openWaiter: Waiter<OpenedChannel>?
+        var payWaiters: [Waiter<PaymentReceipt>] = []
+        var closeWaiter: Waiter<Transaction?>?
+        /// A new channel's initial payment is acknowledged by `CHANNEL_OPEN`, before any `pay`.
+        var initialAckPending = false
+        var settlement: Transaction?
+        /// The contract our wallet signed for this session, and whether it was stored (from
+        /// then on it may be broadcast by the server and must not be abandoned).
+        var fundedContract: Transaction?
+        var contractStored = false
+        var endWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// A number identifying the session in events and logs.
+    public let id: UInt64
+    /// The server this session talks to.
+    public let serverID: String
+    let connection: any ChannelConnection
+    let manager: ClientManager
+    let state = Mutex(State())
+
+    init(id: UInt64, serverID: String, connection: any ChannelConnection, manager: ClientManager) {
+        self.id = id
+        self.serverID = serverID
+        self.connection = connection
+        self.manager = manager
+    }
+
+    /// The channel's stored state as this session sees it, once funded or resumed.
+    public var record: ClientChannelRecord? { state.withLock { $0.machine?.record } }
+
+    /// Payments sent and not yet acknowledged.
+    public var paymentsInFlight: Int { state.withLock { $0.machine?.paymentsInFlight ?? 0 } }
+
+    /// Whether the conversation is over.
+    public var isEnded: Bool { state.withLock { $0.ended } }
+
+    /// One framed message body from the server.
+    public func receive(_ bytes: [UInt8]) {
+        let now = manager.clock.now()
+        input { $0.receive(bytes: bytes, now: now) }
+    }
+
+    /// The transport closed: payments in flight fail at once.
+    public func connectionClosed() {
+        input { $0.connectionClosed() }
+    }
+
+    /// Opens a channel worth `value`, or reopens this server's stored open channel with the
+    /// most value left. Returns once the server sent `CHANNEL_OPEN`.
+    public func open(value: Amount) async throws(ClientSessionError) -> OpenedChannel {
+        let candidate = try await manager.reopenCandidate(serverID: serverID, for: self)
+        let keyIndex: UInt32
+        let key: PrivateKey
+        do throws(ClientSessionError) {
+            (keyIndex, key) = try await manager.channelKey(reusing: candidate)
+        } catch {
+            if let candidate { manager.release(candidate.contractTxid, from: self) }
+            throw error
+        }
+        var config = manager.config.channel
+        config.channelValue = value
+        let machine = ClientChannel(
+            config: config, serverID: serverID, key: key, keyIndex: keyIndex, resuming: candidate)
+        let now = manager.clock.now()
+        let result = await withCheckedContinuation { (waiter: Waiter<OpenedChannel>) in
+            let refused = state.withLock { state -> ClientSessionError? in
+                guard state.machine == nil else { return .alreadyOpened }
+                guard !state.ended else { return .ended(state.endReason ?? .connectionClosed) }
+                state.machine = machine
+                state.openWaiter = waiter
+                return nil
+            }
+            if let refused { waiter.resume(returning: .failure(refused)) } else { input { $0.start(now: now) } }
+        }
+        return try result.get()
+    }
+
+    /// Pays `amount` more, with optional `info` for the server; returns when acknowledged.
+    /// The lower balance is durable before the payment is sent.
+    @discardableResult
+    public func pay(_ amount: Amount, info: [UInt8]? = nil) async throws(ClientSessionError) -> PaymentReceipt {
+        let result = await withCheckedContinuation { (waiter: Waiter<PaymentReceipt>) in
+            let refused = state.withLock { state -> ClientSessionError? in
+                guard var machine = state.machine else { return .payment(.channelNotOpen) }
+                let effects: [ClientEffect]
+                do throws(PaymentError) { effects = try machine.pay(amount, info: info) } catch { return .payment(error) }
+                state.machine = machine
+                state.payWaiters.append(waiter)
+                queue(effects, in: &state)
+                return nil
+            }
+            if let refused { waiter.resume(returning: .failure(refused)) } else { startDrainIfNeeded() }
+        }
+        return try result.get()
+    }
+
+    /// Asks the server to settle the channel; returns the settlement it sent (checked to pay
+    /// us at least what our last signature left us), or nil if the conversation ended without
+    /// one.
+    @discardableResult
+    public func close() async throws(ClientSessionError) -> Transaction? {
+        let result = await withCheckedContinuation { (waiter: Waiter<Transaction?>) in
+            let endedWith = state.withLock { state -> Result<Transaction?, ClientSessionError>? in
+                if state.ended { return .success(state.settlement) }
+                guard state.machine != nil else { return .failure(.payment(.channelNotOpen)) }
+                state.closeWaiter = waiter
+                return nil
+            }
+            if let endedWith { waiter.resume(returning: endedWith) } else { input { $0.close() } }
+        }
+        return try result.get()
+    }
+
+    /// Returns once the conversation is over.
+    public func waitUntilEnded() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let endedAlready = state.withLock { state -> Bool in
+                if state.ended { return true }
+                state.endWaiters.append(continuation)
+                return false
+            }
+            if endedAlready { continuation.resume() }
+        }
+    }
+
+    func input(_ body: (inout ClientChannel) -> [ClientEffect]) {
+        let endedWithoutChannel = state.withLock { state -> Bool in
+            guard var machine = state.machine else {
+                // The transport ended (or sent something) before any channel was asked for.
+                guard !state.ended else { return false }
+                markEnded(.connectionClosed, in: &state)
+                return true
+            }
+            let effects = body(&machine)
+            state.machine = machine
+            queue(effects, in: &state)
+            return false
+        }
+        if endedWithoutChannel {
+            connection.close()
+            manager.sessionEnded(self)
+        }
+        startDrainIfNeeded()
+    }
+
+    private func queue(_ effects: [ClientEffect], in state: inout State) {
+        for effect in effects {
+            if case .persist(let update) = effect {
+                if case .channel(let record) = update, record.contractTxid == state.fundedContract?.txid {
+                    state.contractStored = true
+                }
+                state.outbox.lastTicket = manager.store.enqueue([.client(update)])
+            } else {
+                state.outbox.append(effect)
+            }
+        }
+    }
+
+    private func startDrainIfNeeded() {
+        let start = state.withLock { state -> Bool in
+            guard !state.outbox.draining, !state.outbox.isEmpty else { return false }
+            state.outbox.draining = true
+            return true
+        }
+        if start { Task { await drain() } }
+    }
+
+    private func drain() async {
+        var durable: StoreTicket?
+        while let (ticket, effect) = state.withLock({ state in
+            if let next = state.outbox.next() { return next }
+            state.outbox.draining = false
+            return nil
+        }) {
+            if let ticket, durable.map({ $0 < ticket }) ?? true {
+                do throws(StoreError) {
+                    try await manager.store.waitUntilDurable(ticket)
+                    durable = ticket
+                } catch {
+                    manager.logger.error("session \(id): store failed: \(error)")
+                    state.withLock { state in
+                        state.outbox.discardAll()
+                        if var machine = state.machine {
+                            let effects = machine.storeFailed(error.message)
+                            state.machine = machine
+                            queue(effects, in: &state)
+                        }
+                    }
+                    continue
+                }
+            }
+            await perform(effect)
+        }
+    }
+}
