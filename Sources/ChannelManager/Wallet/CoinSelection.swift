@@ -2,9 +2,9 @@ import BitcoinPrimitives
 
 /// Which wallet outputs fund a payment, and what is left as change: largest first.
 ///
-/// Sizes are measured on the transaction itself, built with placeholder witnesses as long as
-/// the longest real ones (a 73-byte signature and a 33-byte key per input), so the fee is
-/// never below the requested rate and at most a byte or so per input above it.
+/// Sizes are measured on the transaction itself, built with placeholder witnesses at least as
+/// long as the real ones (73 bytes for a signature of at most 72, and a 33-byte key per input),
+/// so the fee is never below the requested rate and at most a few bytes' worth above it.
 struct CoinSelection {
     /// The outputs to spend, in input order.
     let inputs: [WalletOutput]

@@ -45,17 +45,26 @@ struct WalletFixture {
     }
 }
 
-/// Expects `body` to throw a ``FundingError`` whose kind passes `check`.
-func expectFundingError(
-    sourceLocation: SourceLocation = #_sourceLocation, _ check: (FundingError.Kind) -> Bool,
-    _ body: () async throws -> Void
-) async {
+/// The kind of the ``FundingError`` `body` throws; records an issue when it throws nothing
+/// or something else.
+func fundingErrorKind(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async -> FundingError.Kind? {
     do {
         try await body()
         Issue.record("expected a funding error, but it succeeded", sourceLocation: sourceLocation)
     } catch let error as FundingError {
-        #expect(check(error.kind), "\(error)", sourceLocation: sourceLocation)
+        return error.kind
     } catch {
         Issue.record("expected a funding error, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+extension FundingError.Kind {
+    /// The amounts of an insufficient-funds error.
+    var insufficient: (available: Amount, needed: Amount)? {
+        guard case .insufficientFunds(let available, let needed) = self else { return nil }
+        return (available, needed)
     }
 }
