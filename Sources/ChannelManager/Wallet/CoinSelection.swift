@@ -39,8 +39,8 @@ struct CoinSelection {
         var chosen: [WalletOutput] = []
         var total = Amount.zero
         for candidate in ordered {
-            chosen.append(candidate)
             guard let sum = try? total.adding(candidate.value) else { break }
+            chosen.append(candidate)
             total = sum
             let feeWithoutChange = fee(inputs: chosen, outputs: [output], feeRate: feeRate)
             guard let needed = try? output.value.adding(feeWithoutChange), total >= needed else { continue }
