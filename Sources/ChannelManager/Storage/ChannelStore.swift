@@ -23,6 +23,9 @@ public protocol ChannelStore: AnyObject, Sendable {
 
     /// Reserves the next unused key index of a family, durably: it is never returned again.
     func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
+    /// The index ``reserveKeyIndex(_:)`` would return next for `family` (0 when none was
+    /// reserved): every index below it has been handed out. Reserves nothing.
+    func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
 
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
     func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord]

@@ -65,6 +65,10 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
+    public func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
+        state.withLock { $0.content.nextKeyIndex[family] ?? 0 }
+    }
+
     public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
         state.withLock { $0.content.serverChannels[contractTxid] }
     }

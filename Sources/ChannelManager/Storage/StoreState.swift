@@ -55,6 +55,8 @@ struct StoreState: Sendable {
             for (outpoint, output) in walletOutputs where output.spentBy == txid {
                 walletOutputs[outpoint]?.spentBy = nil
             }
+            // The abandoned transaction's own outputs (its change) will never exist.
+            walletOutputs = walletOutputs.filter { $0.key.txid != txid }
         }
     }
 

@@ -11,7 +11,8 @@ public enum StoreWrite: Sendable, Hashable {
     case walletOutputAdded(WalletOutput)
     /// The wallet spent (or reserved for a transaction it signed) these outputs.
     case walletOutputsSpent([OutPoint], spendingTxid: Hash256)
-    /// A transaction the wallet signed was abandoned: its inputs are spendable again.
+    /// A transaction the wallet signed was abandoned: its inputs are spendable again, and the
+    /// outputs it would have created (its change) are deleted.
     case walletSpendAbandoned(spendingTxid: Hash256)
 }
 

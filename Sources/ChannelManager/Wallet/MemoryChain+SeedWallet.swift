@@ -1,0 +1,12 @@
+import BitcoinPrimitives
+
+extension MemoryChain {
+    /// Creates `amount` paying a new receive script of `wallet` (a coinbase mined at once, see
+    /// ``fund(script:amount:)``) and hands the transaction to the wallet.
+    @discardableResult
+    public func fund(_ wallet: SeedWallet, amount: Amount) async throws(FundingError) -> Transaction {
+        let funding = fund(script: try await wallet.receiveScript(), amount: amount)
+        try await wallet.receive(funding)
+        return funding
+    }
+}

@@ -1,0 +1,70 @@
+import BitcoinPrimitives
+import ChannelManager
+import Testing
+
+/// A SeedWallet over an in-memory store, funded on a MemoryChain.
+struct WalletFixture {
+    let clock = ManualClock(now: ChainFixtures.start)
+    let chain: MemoryChain
+    let store: InMemoryChannelStore
+    let keychain: ChannelKeychain
+    let wallet: SeedWallet
+
+    init(seed: String = "wallet seed") async throws {
+        chain = MemoryChain(clock: clock)
+        store = InMemoryChannelStore(clock: clock)
+        keychain = try ChannelKeychain(seed: ChainFixtures.seed(seed))
+        wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain)
+    }
+
+    /// A second wallet over the same store and seed, as after a restart.
+    func reopened() async throws -> SeedWallet {
+        try await SeedWallet(keychain: keychain, store: store, chain: chain)
+    }
+
+    /// Funds the wallet with one coin per amount.
+    @discardableResult
+    func fund(_ amounts: Int64...) async throws -> [Transaction] {
+        var fundings: [Transaction] = []
+        for satoshis in amounts {
+            fundings.append(try await chain.fund(wallet, amount: try ChainFixtures.sat(satoshis)))
+        }
+        return fundings
+    }
+
+    /// The outputs `transaction` spends, from the chain.
+    func spentOutputs(_ transaction: Transaction) throws -> [TransactionOutput] {
+        try transaction.inputs.map { input in try #require(chain.utxo(input.previousOutput)?.output) }
+    }
+
+    /// A contract output paying `satoshis` to P2WSH of a 1-of-1 multisig of a fresh key.
+    static func p2wshOutput(_ satoshis: Int64) throws -> TransactionOutput {
+        let witnessScript = try Script.multisig(required: 1, keys: [try ChainFixtures.key("p2wsh").publicKey])
+        return TransactionOutput(
+            value: try ChainFixtures.sat(satoshis), scriptPubKey: .p2wsh(witnessScript: witnessScript))
+    }
+}
+
+/// The kind of the ``FundingError`` `body` throws; records an issue when it throws nothing
+/// or something else.
+func fundingErrorKind(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async -> FundingError.Kind? {
+    do {
+        try await body()
+        Issue.record("expected a funding error, but it succeeded", sourceLocation: sourceLocation)
+    } catch let error as FundingError {
+        return error.kind
+    } catch {
+        Issue.record("expected a funding error, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
+extension FundingError.Kind {
+    /// The amounts of an insufficient-funds error.
+    var insufficient: (available: Amount, needed: Amount)? {
+        guard case .insufficientFunds(let available, let needed) = self else { return nil }
+        return (available, needed)
+    }
+}
