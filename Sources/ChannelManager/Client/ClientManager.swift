@@ -130,7 +130,8 @@ public final class ClientManager: Sendable {
     /// The key for a session: the stored channel's when reopening, else a newly reserved one.
     func channelKey(reusing record: ClientChannelRecord?) async throws(ClientSessionError) -> (UInt32, PrivateKey) {
         if let record {
-            do { return (record.clientKeyIndex, try keychain.key(.clientChannel, index: record.clientKeyIndex)) } catch {
+            do { return (record.clientKeyIndex, try keychain.key(.clientChannel, index: record.clientKeyIndex)) } catch
+            {
                 throw .keys(error)
             }
         }

@@ -110,7 +110,9 @@ public final class ClientSession: Sendable {
             let refused = state.withLock { state -> ClientSessionError? in
                 guard var machine = state.machine else { return .payment(.channelNotOpen) }
                 let effects: [ClientEffect]
-                do throws(PaymentError) { effects = try machine.pay(amount, info: info) } catch { return .payment(error) }
+                do throws(PaymentError) { effects = try machine.pay(amount, info: info) } catch {
+                    return .payment(error)
+                }
                 state.machine = machine
                 state.payWaiters.append(waiter)
                 queue(effects, in: &state)

@@ -41,12 +41,13 @@ extension ServerManager {
             case .channelOpened(let txid, let value, let expiry, let version, let resumed):
                 let verb = resumed ? "resumed" : "opened"
                 logger.info(
-                    "channel \(txid.displayHex) \(verb) (\(who)): value \(value) sat, expiry \(expiry), v\(version.rawValue)")
+                    "channel \(txid.displayHex) \(verb) (\(who)): value \(value), expiry \(expiry), v\(version.rawValue)"
+                )
             case .paymentReceived(let txid, let amount, let total, _):
-                logger.trace("channel \(txid.displayHex): paid \(amount) sat, total \(total) sat")
+                logger.trace("channel \(txid.displayHex): paid \(amount), total \(total)")
             case .settled(let txid, let settlement, let fee):
                 logger.info(
-                    "channel \(txid.displayHex) settled by \(settlement.txid.displayHex), fee \(fee) sat (\(who))")
+                    "channel \(txid.displayHex) settled by \(settlement.txid.displayHex), fee \(fee) (\(who))")
             case .settlementImpossible(let txid, let reason):
                 logger.warning("channel \(txid.displayHex) cannot be settled: \(reason)")
             case .closed(let reason):

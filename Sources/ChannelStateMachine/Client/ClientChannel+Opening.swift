@@ -139,7 +139,7 @@ extension ClientChannel {
         let signature = channel.payment.sign(change: initialChange, key: key)
         record.valueLeft = initialChange
         channel.record = record
-        channel.inFlight = [(try? config.channelValue.subtracting(initialChange)) ?? .zero]
+        channel.inFlight = [((try? config.channelValue.subtracting(initialChange)) ?? .zero, initialChange)]
         state = .awaitingChannelOpen(channel)
         let initialPayment = UpdatePayment(
             clientChangeValue: initialChange.unsignedSatoshis, signature: signature.encoded, info: nil)
@@ -159,7 +159,7 @@ extension ClientChannel {
     mutating func receiveChannelOpen() throws(ChannelError) -> [ClientEffect] {
         switch state {
         case .awaitingChannelOpen(var channel):
-            let initial = channel.inFlight.first ?? .zero
+            let initial = channel.inFlight.first?.amount ?? .zero
             channel.inFlight = []
             channel.record.state = .open
             state = .ready(channel)

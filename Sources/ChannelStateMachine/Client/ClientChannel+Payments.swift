@@ -14,7 +14,7 @@ extension ClientChannel {
         let paid = (try? valueLeft.subtracting(change)) ?? amount
         let signature = channel.payment.sign(change: change, key: key)
         channel.record.valueLeft = change
-        channel.inFlight.append(paid)
+        channel.inFlight.append((paid, change))
         state = .ready(channel)
         let update = UpdatePayment(clientChangeValue: change.unsignedSatoshis, signature: signature.encoded, info: info)
         return [
@@ -31,9 +31,12 @@ extension ClientChannel {
         default: throw .syntax("PAYMENT_ACK without a payment in flight")
         }
         guard !channel.inFlight.isEmpty else { throw .syntax("PAYMENT_ACK without a payment in flight") }
-        let amount = channel.inFlight.removeFirst()
+        let acknowledged = channel.inFlight.removeFirst()
         if case .closing = state { state = .closing(channel) } else { state = .ready(channel) }
-        return [.report(.paymentAcknowledged(amount: amount, valueLeft: channel.record.valueLeft, info: ack?.info))]
+        return [
+            .report(
+                .paymentAcknowledged(amount: acknowledged.amount, valueLeft: acknowledged.valueLeft, info: ack?.info))
+        ]
     }
 
     /// Asks the server to settle the channel. The server answers `CLOSE` with the settlement.

@@ -22,7 +22,7 @@ public enum ClientEvent: Sendable, Hashable {
     case channelOpened(contractTxid: Hash256, value: Amount, valueLeft: Amount, expiry: UInt64, resumed: Bool)
     /// The server asked us to fund a new channel although we offered a stored one.
     case resumeRefused(contractTxid: Hash256)
-    /// The server acknowledged a payment of `amount`, with its `info`.
+    /// The server acknowledged a payment of `amount`, which left us `valueLeft`, with its `info`.
     case paymentAcknowledged(amount: Amount, valueLeft: Amount, info: [UInt8]?)
     /// Payments that were sent but will never be acknowledged on this connection.
     case paymentsFailed(count: Int, reason: CloseReason)

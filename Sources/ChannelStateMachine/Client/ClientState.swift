@@ -29,8 +29,8 @@ struct OpenClientChannel: Sendable {
     var record: ClientChannelRecord
     let contract: ChannelContract
     let payment: PaymentTransaction
-    /// Amounts of payments sent and not yet acknowledged, oldest first.
-    var inFlight: [Amount] = []
+    /// Payments sent and not yet acknowledged, oldest first, each with the value it left us.
+    var inFlight: [(amount: Amount, valueLeft: Amount)] = []
 
     init(record: ClientChannelRecord) throws(ChannelError) {
         self.record = record

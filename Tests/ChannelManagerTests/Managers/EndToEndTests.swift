@@ -1,0 +1,104 @@
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import Testing
+
+@Suite("Managers end to end over an in-memory pipe")
+struct EndToEndTests {
+    static let sats = ManagerTestbed.sats
+
+    @Test("open, pay, close and mine the settlement", arguments: [ProtocolVersion.v1, .v2])
+    func openPayClose(version: ProtocolVersion) async throws {
+        let bed = try await ManagerTestbed(
+            versions: [version], selector: version == .v1 ? .v2AllowV1 : .v2)
+        let (session, serverSession, _) = try await bed.connect()
+        let opened = try await session.open(value: Self.sats(1_000_000))
+        #expect(!opened.resumed)
+        #expect(opened.value == Self.sats(1_000_000))
+        // The initial payment is the server's minimum (1000 sat).
+        #expect(opened.valueLeft == Self.sats(999_000))
+        for index in 1...20 {
+            let receipt = try await session.pay(Self.sats(500), info: Array("item \(index)".utf8))
+            #expect(receipt.amount == Self.sats(500))
+            #expect(receipt.info == Array("item \(index)".utf8))
+        }
+        let record = try #require(session.record)
+        #expect(record.valueLeft == Self.sats(989_000))
+        let serverRecord = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        #expect(serverRecord.bestValueToServer == Self.sats(11_000))
+
+        let settlement = try #require(try await session.close())
+        await serverSession.waitUntilEnded()
+        #expect(bed.chain.mempoolTxids.contains(settlement.txid))
+        bed.chain.mine()
+        #expect(bed.chain.transactionStatus(of: settlement.txid) == .confirmed(confirmations: 1))
+        let clientScript = Script.p2pkh(publicKey: record.clientPublicKey)
+        #expect(settlement.outputs.contains { $0.scriptPubKey == clientScript && $0.value == Self.sats(989_000) })
+        let toServer = try Amount.sum(settlement.outputs.filter { $0.scriptPubKey == bed.payout }.map(\.value))
+        #expect(toServer > Self.sats(10_000) && toServer < Self.sats(11_000))
+
+        let stored = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        #expect(stored.state == .settled)
+        #expect(stored.settlement == settlement)
+        let serverStored = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        #expect(serverStored.state == .settled)
+    }
+
+    @Test("a cut pipe fails payments in flight; the next connection reopens the channel")
+    func reopenAfterCut() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, _, pipe) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        try await first.pay(Self.sats(2_000))
+        pipe.cut()
+        await first.waitUntilEnded()
+        await #expect(throws: ClientSessionError.self) { try await first.pay(Self.sats(1_000)) }
+
+        let (second, serverSession, _) = try await bed.connect()
+        let reopened = try await second.open(value: Self.sats(500_000))
+        #expect(reopened.resumed)
+        #expect(reopened.contractTxid == opened.contractTxid)
+        #expect(reopened.valueLeft == Self.sats(497_000))
+        try await second.pay(Self.sats(3_000))
+        #expect(serverSession.contractTxid == opened.contractTxid)
+        let settlement = try #require(try await second.close())
+        bed.chain.mine()
+        let record = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        #expect(record.bestValueToServer == Self.sats(6_000))
+        #expect(record.settlement == settlement)
+    }
+
+    @Test("pipelined payments are all acknowledged, in order")
+    func pipelined() async throws {
+        let bed = try await ManagerTestbed()
+        let (session, _, _) = try await bed.connect()
+        _ = try await session.open(value: Self.sats(2_000_000))
+        let receipts = try await withThrowingTaskGroup(of: PaymentReceipt.self) { group in
+            for _ in 0..<64 { group.addTask { try await session.pay(Self.sats(1_000)) } }
+            var all: [PaymentReceipt] = []
+            for try await receipt in group { all.append(receipt) }
+            return all
+        }
+        #expect(receipts.count == 64)
+        #expect(Set(receipts.map(\.valueLeft)).count == 64)
+        #expect(session.record?.valueLeft == Self.sats(2_000_000 - 1_000 - 64_000))
+    }
+
+    @Test("a server ERROR fails the pending open promptly with its code")
+    func serverRefusesVersion() async throws {
+        let bed = try await ManagerTestbed(versions: [.v1], selector: .v2)
+        let (session, _, _) = try await bed.connect()
+        do {
+            _ = try await session.open(value: Self.sats(1_000_000))
+            Issue.record("open should fail")
+        } catch {
+            guard case .ended(.localError(let channelError)) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(channelError.code == .noAcceptableVersion)
+        }
+        // The wallet got its coins back: nothing was funded.
+        #expect(try await bed.clientStore.clientChannels(serverID: nil, in: [.opening, .open]).isEmpty)
+    }
+}
