@@ -3,7 +3,10 @@
 ///
 /// A NOT NULL blob that may legitimately be empty is bound through `COALESCE(?, x'')`: GRDB
 /// binds an empty `Data` as NULL.
-enum SQLiteWriteSQL: Int, CaseIterable {
+///
+/// Visible to tests (`@_spi(StoreTesting)`), which check the query plans of these statements.
+@_spi(StoreTesting)
+public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
     case serverUpsert
     case serverPayment
     case serverState
@@ -18,7 +21,8 @@ enum SQLiteWriteSQL: Int, CaseIterable {
     case pruneServer
     case pruneClient
 
-    var sql: String {
+    /// The statement's SQL.
+    public var sql: String {
         switch self {
         case .serverUpsert:
             return """
