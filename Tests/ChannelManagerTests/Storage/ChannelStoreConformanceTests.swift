@@ -74,7 +74,9 @@ struct ChannelStoreConformanceTests {
             try await store.write([.walletOutputAdded(duplicate)])
             #expect(Set(try await store.walletOutputs(unspentOnly: false)) == Set(outputs))
 
-            try await store.write([.walletOutputsSpent([outputs[0].outpoint, outputs[1].outpoint], spendingTxid: spender)])
+            try await store.write([
+                .walletOutputsSpent([outputs[0].outpoint, outputs[1].outpoint], spendingTxid: spender)
+            ])
             #expect(try await store.walletOutputs(unspentOnly: true) == [])
             let spent = try await store.walletOutputs(unspentOnly: false)
             #expect(spent.filter { $0.spentBy == spender }.count == 2)
@@ -94,7 +96,10 @@ struct ChannelStoreConformanceTests {
 
             let value = try StoreFixtures.amount(77_777)
             try await store.write([
-                .server(.payment(contractTxid: server.contractTxid, bestValueToServer: value, signature: StoreFixtures.signature(1))),
+                .server(
+                    .payment(
+                        contractTxid: server.contractTxid, bestValueToServer: value,
+                        signature: StoreFixtures.signature(1))),
                 .client(.payment(contractTxid: client.contractTxid, valueLeft: value)),
             ])
             server.bestValueToServer = value
@@ -177,7 +182,8 @@ struct ChannelStoreConformanceTests {
             let before = store.enqueue([
                 .server(.payment(contractTxid: server.contractTxid, bestValueToServer: first, signature: [1]))
             ])
-            let bad = store.enqueue([.server(.payment(contractTxid: unknown, bestValueToServer: first, signature: [2]))])
+            let bad = store.enqueue([.server(.payment(contractTxid: unknown, bestValueToServer: first, signature: [2]))]
+            )
             let after = store.enqueue([
                 .server(.payment(contractTxid: server.contractTxid, bestValueToServer: last, signature: [3]))
             ])
@@ -295,7 +301,8 @@ struct ChannelStoreConformanceTests {
             server.state = .settled
             let base = try StoreFixtures.client(1)
             let client = ClientChannelRecord(
-                version: base.version, serverID: base.serverID, contract: server.contract, channelValue: base.channelValue,
+                version: base.version, serverID: base.serverID, contract: server.contract,
+                channelValue: base.channelValue,
                 refund: base.refund, clientKeyIndex: base.clientKeyIndex, clientPublicKey: base.clientPublicKey,
                 serverPublicKey: base.serverPublicKey, expiry: base.expiry, valueLeft: base.valueLeft,
                 minPayment: base.minPayment, state: .open)
@@ -307,7 +314,9 @@ struct ChannelStoreConformanceTests {
         }
     }
 
-    @Test("key indexes count up per family and never repeat, even when reserved concurrently", arguments: StoreKind.allCases)
+    @Test(
+        "key indexes count up per family and never repeat, even when reserved concurrently",
+        arguments: StoreKind.allCases)
     func keyIndexes(kind: StoreKind) async throws {
         try await kind.withStore { store in
             #expect(try await store.reserveKeyIndex(.serverChannel) == 0)

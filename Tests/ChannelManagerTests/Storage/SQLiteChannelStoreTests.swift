@@ -17,7 +17,8 @@ struct SQLiteChannelStoreTests {
             let servers = try (0..<3).map { try StoreFixtures.server(30 + $0, variant: $0) }
             let clients = try (0..<3).map { try StoreFixtures.client(40 + $0, variant: $0) }
             let outputs = try [
-                StoreFixtures.walletOutput(1), StoreFixtures.walletOutput(2, spentBy: try StoreFixtures.hash(7, tag: 9)),
+                StoreFixtures.walletOutput(1),
+                StoreFixtures.walletOutput(2, spentBy: try StoreFixtures.hash(7, tag: 9)),
             ]
             var keys: [UInt32] = []
             do {
@@ -111,10 +112,13 @@ struct SQLiteChannelStoreTests {
                     _ = store.enqueue([
                         .server(
                             .payment(
-                                contractTxid: servers[index].contractTxid, bestValueToServer: value, signature: signature
+                                contractTxid: servers[index].contractTxid, bestValueToServer: value,
+                                signature: signature
                             ))
                     ])
-                    last = store.enqueue([.client(.payment(contractTxid: clients[index].contractTxid, valueLeft: value))])
+                    last = store.enqueue([
+                        .client(.payment(contractTxid: clients[index].contractTxid, valueLeft: value))
+                    ])
                 }
             }
             let enqueued = ContinuousClock.now - start
@@ -130,17 +134,19 @@ struct SQLiteChannelStoreTests {
             #expect(after.commits - before.commits < writes / 10)
             let final = try StoreFixtures.amount(Int64(rounds))
             for index in [0, 57, 99] {
-                #expect(try await store.serverChannel(contractTxid: servers[index].contractTxid)?.bestValueToServer == final)
+                #expect(
+                    try await store.serverChannel(contractTxid: servers[index].contractTxid)?.bestValueToServer == final
+                )
                 #expect(try await store.clientChannel(contractTxid: clients[index].contractTxid)?.valueLeft == final)
             }
         }
     }
 
-    @Test("a database error fails its batch and the store; nothing half-written; a reopen recovers")
+    @Test("a database error fails its whole batch and the store; nothing half-written; a reopen recovers")
     func databaseErrorFailsTheStore() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
-            let channels = try (0..<3).map { try StoreFixtures.server($0) }
+            let channels = try (0..<4).map { try StoreFixtures.server($0) }
             do {
                 let store = try SQLiteChannelStore(path: path)
                 try await store.write(channels.map { .server(.channel($0)) })
@@ -153,25 +159,35 @@ struct SQLiteChannelStoreTests {
                 CREATE TRIGGER fail_payment BEFORE UPDATE OF best_value_to_server ON server_channels
                 WHEN NEW.best_value_to_server = 666 BEGIN SELECT RAISE(ABORT, 'injected failure'); END
                 """)
-            let store = try SQLiteChannelStore(path: path)
             func payment(_ channel: Int, _ value: Int64) throws -> [StoreWrite] {
                 [
                     .server(
                         .payment(
-                            contractTxid: channels[channel].contractTxid, bestValueToServer: try StoreFixtures.amount(value),
-                            signature: [UInt8(channel)]))
+                            contractTxid: channels[channel].contractTxid,
+                            bestValueToServer: try StoreFixtures.amount(value), signature: [UInt8(channel)]))
                 ]
             }
-            let good = store.enqueue(try payment(0, 100))
-            let bad = store.enqueue(try payment(1, 666))
-            let later = store.enqueue(try payment(2, 300))
+            let store = try SQLiteChannelStore(path: path)
+            // Another connection holds the write lock, so the writer stalls on the first ticket
+            // and the next ones queue up into one batch behind it.
+            let blocker = try RawDatabase.Blocker(path: path)
+            let first = store.enqueue(try payment(0, 100))
+            try await Task.sleep(for: .milliseconds(200))
+            let tickets = [
+                store.enqueue(try payment(1, 200)), store.enqueue(try payment(2, 666)),
+                store.enqueue(try payment(3, 300)),
+            ]
+            try blocker.release()
 
-            let badError = await #expect(throws: StoreError.self) { try await store.waitUntilDurable(bad) }
-            #expect(badError?.kind == .io)
-            let laterError = await #expect(throws: StoreError.self) { try await store.waitUntilDurable(later) }
-            #expect(laterError?.kind == .io || laterError?.kind == .failed)
-            var goodCommitted = true
-            do { try await store.waitUntilDurable(good) } catch { goodCommitted = false }
+            try await store.waitUntilDurable(first)
+            var errors: [StoreError] = []
+            for ticket in tickets {
+                let error = await #expect(throws: StoreError.self) { try await store.waitUntilDurable(ticket) }
+                if let error { errors.append(error) }
+            }
+            // The bad write's batch failed as a whole: the good writes before and after it too.
+            #expect(errors.map(\.kind) == [.io, .io, .io])
+            #expect(errors.allSatisfy { $0.message.contains("injected failure") })
 
             // The store is failed: writes, reservations and reads all refuse.
             let next = await #expect(throws: StoreError.self) { try await store.write(try payment(0, 400)) }
@@ -187,12 +203,60 @@ struct SQLiteChannelStoreTests {
             try RawDatabase.execute(path, "DROP TRIGGER fail_payment")
             let reopened = try SQLiteChannelStore(path: path)
             defer { reopened.close() }
-            let first = try await reopened.serverChannel(contractTxid: channels[0].contractTxid)
-            #expect(first?.bestValueToServer.satoshis == (goodCommitted ? 100 : channels[0].bestValueToServer.satoshis))
-            #expect(try await reopened.serverChannel(contractTxid: channels[1].contractTxid) == channels[1])
-            #expect(try await reopened.serverChannel(contractTxid: channels[2].contractTxid) == channels[2])
-            try await reopened.write(try payment(1, 667))
-            #expect(try await reopened.serverChannel(contractTxid: channels[1].contractTxid)?.bestValueToServer.satoshis == 667)
+            #expect(
+                try await reopened.serverChannel(contractTxid: channels[0].contractTxid)?.bestValueToServer.satoshis
+                    == 100)
+            for index in 1..<4 {
+                #expect(try await reopened.serverChannel(contractTxid: channels[index].contractTxid) == channels[index])
+            }
+            try await reopened.write(try payment(2, 667))
+            #expect(
+                try await reopened.serverChannel(contractTxid: channels[2].contractTxid)?.bestValueToServer.satoshis
+                    == 667)
+        }
+    }
+
+    @Test("a store dropped without close stops its writer and leaves a file that reopens")
+    func deinitCloses() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("store.sqlite").path
+            let channel = try StoreFixtures.server(1)
+            for _ in 0..<3 {
+                var store: SQLiteChannelStore? = try SQLiteChannelStore(path: path)
+                try await store?.write([.server(.channel(channel))])
+                store = nil
+                #expect(store == nil)
+            }
+            let store = try SQLiteChannelStore(path: path)
+            defer { store.close() }
+            #expect(try await store.serverChannels(in: [.open]) == [channel])
+        }
+    }
+
+    @Test("a long queue is committed in bounded transactions")
+    func boundedBatches() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteChannelStore(
+                path: directory.appendingPathComponent("store.sqlite").path, maxTicketsPerCommit: 100)
+            defer { store.close() }
+            let channel = try StoreFixtures.server(1)
+            try await store.write([.server(.channel(channel))])
+            var last = StoreTicket(sequence: 0)
+            for n in 1...1_000 {
+                last = store.enqueue([
+                    .server(
+                        .payment(
+                            contractTxid: channel.contractTxid, bestValueToServer: try StoreFixtures.amount(Int64(n)),
+                            signature: [1]))
+                ])
+            }
+            try await store.waitUntilDurable(last)
+            let statistics = store.statistics
+            #expect(statistics.largestBatch <= 100)
+            #expect(statistics.commits >= 11)
+            #expect(statistics.writes == 1_001)
+            #expect(
+                try await store.serverChannel(contractTxid: channel.contractTxid)?.bestValueToServer.satoshis == 1_000)
         }
     }
 
@@ -230,7 +294,8 @@ struct SQLiteChannelStoreTests {
                 #expect(try Int32.fetchOne(db, sql: "PRAGMA application_id") == SQLiteSchema.applicationID)
                 func plan(_ sql: String) throws -> String {
                     let nulls = StatementArguments(Array(repeating: DatabaseValue.null, count: sql.count { $0 == "?" }))
-                    return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: nulls).map { row -> String in
+                    return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: nulls).map {
+                        row -> String in
                         row["detail"] ?? ""
                     }.joined(separator: "; ")
                 }
@@ -260,6 +325,23 @@ struct SQLiteChannelStoreTests {
 
 /// Direct access to a store's file, bypassing the store (to tamper with it in tests).
 enum RawDatabase {
+    /// Holds the file's write lock (an open `BEGIN IMMEDIATE`) until released.
+    final class Blocker {
+        private let queue: DatabaseQueue
+
+        init(path: String) throws {
+            var configuration = Configuration()
+            configuration.allowsUnsafeTransactions = true
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        }
+
+        func release() throws {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            try queue.close()
+        }
+    }
+
     static func execute(_ path: String, _ sql: String, arguments: StatementArguments = StatementArguments()) throws {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }

@@ -27,7 +27,9 @@ struct SQLiteCorruptionTests {
         Tamper(table: "server_channels", column: "channel_value", value: "1.5"),
         Tamper(table: "server_channels", column: "server_key_index", value: "4294967296"),
         Tamper(table: "server_channels", column: "server_public_key", value: "x'02ff'"),
-        Tamper(table: "server_channels", column: "client_public_key", value: "x'06" + String(repeating: "11", count: 64) + "'"),
+        Tamper(
+            table: "server_channels", column: "client_public_key",
+            value: "x'06" + String(repeating: "11", count: 64) + "'"),
         Tamper(table: "server_channels", column: "client_output_script", value: "5"),
         Tamper(table: "server_channels", column: "expiry", value: "'soon'"),
         Tamper(table: "server_channels", column: "best_signature", value: "7"),
@@ -109,7 +111,9 @@ struct SQLiteCorruptionTests {
             for (column, value) in [("key_family", "9"), ("spent_by", "x'00'"), ("value", "'many'")] {
                 try RawDatabase.execute(path, "UPDATE wallet_outputs SET \(column) = \(value)")
                 let store = try SQLiteChannelStore(path: path)
-                let error = await #expect(throws: StoreError.self) { _ = try await store.walletOutputs(unspentOnly: false) }
+                let error = await #expect(throws: StoreError.self) {
+                    _ = try await store.walletOutputs(unspentOnly: false)
+                }
                 #expect(error?.kind == .corrupt)
                 #expect(error?.message.contains("wallet_outputs") == true)
                 #expect(error?.message.contains(column) == true)

@@ -15,8 +15,9 @@ struct SQLiteMigrationTests {
             try FileManager.default.copyItem(atPath: try StoreV1Fixture.committedURL().path, toPath: path)
             // It is a v1 file: one migration, no ended_at.
             #expect(try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations") == ["v1"])
-            #expect(!(try RawDatabase.fetchStrings(path, "SELECT name FROM pragma_table_info('server_channels')")
-                .contains("ended_at")))
+            #expect(
+                !(try RawDatabase.fetchStrings(path, "SELECT name FROM pragma_table_info('server_channels')")
+                    .contains("ended_at")))
 
             let servers = try StoreV1Fixture.servers()
             let clients = try StoreV1Fixture.clients()
@@ -38,9 +39,13 @@ struct SQLiteMigrationTests {
                     #expect(try await store.clientChannel(contractTxid: record.contractTxid) == record)
                     #expect(try await store.clientChannels(serverID: record.serverID, in: [record.state]) == [record])
                 }
-                #expect(try await store.walletOutputs(unspentOnly: false) == outputs.sorted { a, b in
-                    (a.outpoint.txid.displayHex, a.outpoint.index) < (b.outpoint.txid.displayHex, b.outpoint.index)
-                })
+                #expect(
+                    try await store.walletOutputs(unspentOnly: false)
+                        == outputs.sorted { a, b in
+                            (a.outpoint.txid.displayHex, a.outpoint.index) < (
+                                b.outpoint.txid.displayHex, b.outpoint.index
+                            )
+                        })
                 #expect(try await store.walletOutputs(unspentOnly: true) == [outputs[0]])
                 for (family, next) in StoreV1Fixture.nextKeyIndexes {
                     #expect(try await store.reserveKeyIndex(family) == next)
@@ -58,12 +63,15 @@ struct SQLiteMigrationTests {
                     .client(.state(contractTxid: clients[0].contractTxid, .settled, settlement: nil)),
                 ])
             }
-            #expect(try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == ["v1", "v2"])
+            #expect(
+                try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == ["v1", "v2"])
 
             clock.advance(to: 9_500)
             let store = try SQLiteChannelStore(path: path, clock: clock)
             defer { store.close() }
-            #expect(try await store.serverChannel(contractTxid: servers[0].contractTxid)?.bestValueToServer.satoshis == 4_242)
+            #expect(
+                try await store.serverChannel(contractTxid: servers[0].contractTxid)?.bestValueToServer.satoshis
+                    == 4_242)
             #expect(try await store.serverChannel(contractTxid: StoreFixtures.server(150).contractTxid) != nil)
             #expect(try await store.clientChannel(contractTxid: clients[0].contractTxid)?.state == .settled)
             // Channels that had ended in v1 were stamped with the upgrade time (9 000).

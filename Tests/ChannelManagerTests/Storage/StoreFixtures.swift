@@ -55,8 +55,10 @@ enum StoreFixtures {
         case 1:
             return ServerChannelRecord(
                 version: .v1, contract: contract, channelValue: try amount(value), serverKeyIndex: UInt32(seed) + 7,
-                serverPublicKey: try publicKey(seed, tag: 2), clientPublicKey: try publicKey(seed, tag: 3, compressed: false),
-                clientOutputScript: Script(bytes: [0x76, 0xa9, 0x14] + Array(bytes32(seed, tag: 4).prefix(20)) + [0x88, 0xac]),
+                serverPublicKey: try publicKey(seed, tag: 2),
+                clientPublicKey: try publicKey(seed, tag: 3, compressed: false),
+                clientOutputScript: Script(
+                    bytes: [0x76, 0xa9, 0x14] + Array(bytes32(seed, tag: 4).prefix(20)) + [0x88, 0xac]),
                 expiry: baseTime + 86_400 + UInt64(seed), bestValueToServer: try amount(value / 2),
                 bestSignature: [0x30, 0x45] + bytes32(seed, tag: 5) + [0x01], state: .settled,
                 settlement: try transaction(seed, tag: 6, value: value - 500))
@@ -87,7 +89,8 @@ enum StoreFixtures {
             return ClientChannelRecord(
                 version: .v1, serverID: serverID ?? "sérveur-\(seed).example:4242", contract: contract,
                 channelValue: try amount(value), refund: refund, clientKeyIndex: UInt32(seed) + 3,
-                clientPublicKey: try publicKey(seed, tag: 13, compressed: false), serverPublicKey: try publicKey(seed, tag: 14),
+                clientPublicKey: try publicKey(seed, tag: 13, compressed: false),
+                serverPublicKey: try publicKey(seed, tag: 14),
                 expiry: baseTime + 86_400 + UInt64(seed), valueLeft: try amount(value - 12_345),
                 minPayment: try amount(1), state: .refunded, settlement: try transaction(seed, tag: 15, value: 99))
         case 2:
@@ -136,7 +139,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 
     /// Runs `body` with an empty store of this kind (an SQLite file in a temporary directory).
-    func withStore(clock: ManualClock = ManualClock(now: StoreFixtures.baseTime), _ body: (any ChannelStore) async throws -> Void)
+    func withStore(
+        clock: ManualClock = ManualClock(now: StoreFixtures.baseTime), _ body: (any ChannelStore) async throws -> Void
+    )
         async throws
     {
         switch self {
@@ -144,7 +149,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
             try await body(InMemoryChannelStore(clock: clock))
         case .sqlite:
             try await withTemporaryDirectory { directory in
-                let store = try SQLiteChannelStore(path: directory.appendingPathComponent("store.sqlite").path, clock: clock)
+                let store = try SQLiteChannelStore(
+                    path: directory.appendingPathComponent("store.sqlite").path, clock: clock)
                 defer { store.close() }
                 try await body(store)
             }

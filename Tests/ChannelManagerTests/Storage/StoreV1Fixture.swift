@@ -82,7 +82,8 @@ enum StoreV1Fixture {
                         Data(record.contract.serialized), record.channelValue.satoshis, Data(record.refund.serialized),
                         Int64(record.clientKeyIndex), Data(record.clientPublicKey.bytes),
                         Data(record.serverPublicKey.bytes), Int64(bitPattern: record.expiry), record.valueLeft.satoshis,
-                        record.minPayment.satoshis, record.state.rawValue, record.settlement.map { Data($0.serialized) },
+                        record.minPayment.satoshis, record.state.rawValue,
+                        record.settlement.map { Data($0.serialized) },
                     ])
             }
             for output in outputs {
@@ -117,7 +118,8 @@ enum StoreV1Fixture {
                 db, sql: "SELECT type || ' ' || name || ': ' || ifnull(sql, '') FROM sqlite_master ORDER BY name")
             lines.append("application_id \(try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0)")
             let tables = try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             for table in tables {
                 let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { "\(table): \($0.description)" }
                 lines += rows.sorted()

@@ -46,13 +46,19 @@ public final class SQLiteChannelStore: ChannelStore {
     /// - Parameters:
     ///   - clock: stamps when channels end (for ``pruneEndedChannels(endedBefore:)``).
     ///   - busyTimeout: seconds to wait for a lock held by another connection.
+    ///   - maxTicketsPerCommit: the most tickets one transaction applies; a longer queue is
+    ///     committed in several, so the first waiters are not held up by the whole queue.
     /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
     ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
-    public init(path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5) throws(StoreError) {
+    public init(
+        path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
+        maxTicketsPerCommit: Int = 4_096
+    ) throws(StoreError) {
         self.path = path
         pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
         queue = SQLiteWriteQueue()
-        writer = SQLiteWriterThread(queue: queue, pool: pool, clock: clock)
+        writer = SQLiteWriterThread(
+            queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
         writer.start()
     }
 

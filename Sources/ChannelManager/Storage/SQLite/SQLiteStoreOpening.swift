@@ -49,7 +49,8 @@ enum SQLiteStoreOpening {
             let applied = try SQLiteSchema.migrator(now: 0).appliedIdentifiers(db)
             let tableCount =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+                    db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                ?? 0
             if applicationID != 0 && applicationID != SQLiteSchema.applicationID {
                 throw StoreError(.unsupportedSchema, "not a Paychan channel store (application_id \(applicationID))")
             }

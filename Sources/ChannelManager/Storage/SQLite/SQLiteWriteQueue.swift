@@ -177,7 +177,7 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// Records a committed batch and resumes its waiters.
-    func finish(_ batch: [QueuedGroup], outcomes: [TicketOutcome], writes: Int) {
+    func finish(_ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int) {
         guard let last = batch.last else { return }
         let resumptions = state.withLock { state in
             state.settledThrough = last.sequence
@@ -201,7 +201,7 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// Records that a batch could not be committed: the store fails; every waiter is resumed.
-    func fail(_ batch: [QueuedGroup], with error: StoreError) {
+    func fail(_ batch: ArraySlice<QueuedGroup>, with error: StoreError) {
         guard let first = batch.first, let last = batch.last else { return }
         let resumptions = state.withLock { state in
             state.failure = Failure(error: error, from: first.sequence, through: last.sequence)

@@ -9,19 +9,31 @@ final class SQLiteWriterThread: Sendable {
     private let queue: SQLiteWriteQueue
     private let pool: DatabasePool
     private let clock: any ManagerClock
+    /// The most tickets one transaction takes: a longer queue is committed in several, so the
+    /// first waiters need not wait for the whole queue to be applied.
+    private let maxTicketsPerCommit: Int
     /// Signalled when the thread leaves its loop.
     private let exited = DispatchSemaphore(value: 0)
 
-    init(queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock) {
+    init(queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int) {
         self.queue = queue
         self.pool = pool
         self.clock = clock
+        self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
     }
 
     /// Starts the thread.
     func start() {
         let thread = Thread { [self] in
-            while let batch = queue.takeBatch() { commit(batch) }
+            while let batch = queue.takeBatch() {
+                var start = batch.startIndex
+                while start < batch.endIndex {
+                    let end = min(start + maxTicketsPerCommit, batch.endIndex)
+                    // After a failed commit the queue has failed every later ticket.
+                    guard commit(batch[start..<end]) else { break }
+                    start = end
+                }
+            }
             exited.signal()
         }
         thread.name = "paychan.store.writer"
@@ -35,7 +47,8 @@ final class SQLiteWriterThread: Sendable {
         exited.signal()
     }
 
-    private func commit(_ batch: [QueuedGroup]) {
+    /// Commits a batch in one transaction; returns false if it failed (and the store with it).
+    private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
         let now = clock.now()
         var outcomes: [TicketOutcome] = []
         outcomes.reserveCapacity(batch.count)
@@ -51,8 +64,9 @@ final class SQLiteWriterThread: Sendable {
             }
         } catch {
             queue.fail(batch, with: StoreError.from(error, "commit failed"))
-            return
+            return false
         }
         queue.finish(batch, outcomes: outcomes, writes: writes)
+        return true
     }
 }
