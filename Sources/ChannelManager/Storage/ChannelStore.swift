@@ -39,12 +39,15 @@ public protocol ChannelStore: AnyObject, Sendable {
     func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
 
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
+    /// Server channels in the given states, by expiry (then contract txid).
     func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord]
     func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord?
-    /// Client channels, optionally only those with one server, in the given states.
+    /// Client channels, optionally only those with one server, in the given states, by expiry
+    /// (then contract txid).
     func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
         -> [ClientChannelRecord]
-    /// Wallet outputs; with `unspentOnly`, only those no signed transaction spends.
+    /// Wallet outputs; with `unspentOnly`, only those no signed transaction spends. By outpoint
+    /// (txid in display order, then index).
     func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput]
 
     /// Deletes channels (both roles) that ended (settled, refunded or failed) before `cutoff`

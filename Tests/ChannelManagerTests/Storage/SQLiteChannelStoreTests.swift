@@ -88,6 +88,28 @@ struct SQLiteChannelStoreTests {
         }
     }
 
+    @Test("a writer waiting for each write gets one commit per write, without added delay")
+    func unbatchedLatency() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteChannelStore(path: directory.appendingPathComponent("store.sqlite").path)
+            defer { store.close() }
+            let channel = try StoreFixtures.client(1)
+            try await store.write([.client(.channel(channel))])
+            let before = store.statistics.commits
+            let count = 200
+            let start = ContinuousClock.now
+            for n in 1...count {
+                try await store.write([
+                    .client(.payment(contractTxid: channel.contractTxid, valueLeft: try StoreFixtures.amount(Int64(n))))
+                ])
+            }
+            let elapsed = ContinuousClock.now - start
+            print("unbatched: \(count) writes, each waited for, in \(elapsed) (\(elapsed / count) per commit)")
+            #expect(store.statistics.commits - before == count)
+            #expect(try await store.clientChannel(contractTxid: channel.contractTxid)?.valueLeft.satoshis == 200)
+        }
+    }
+
     @Test("a batched run of payment writes: rate and commits")
     func paymentThroughput() async throws {
         try await withTemporaryDirectory { directory in

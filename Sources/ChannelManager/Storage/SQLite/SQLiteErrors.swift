@@ -5,6 +5,7 @@ extension StoreError {
     /// corruption reported by SQLite is `.corrupt`; anything else is `.io`.
     static func from(_ error: any Error, _ context: String) -> StoreError {
         if let error = error as? StoreError { return error }
+        if error is CancellationError { return StoreError(.io, "\(context): the task was cancelled") }
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
