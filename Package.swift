@@ -55,7 +55,12 @@ let package = Package(
             name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
         .testTarget(
             name: "ChannelManagerTests",
-            dependencies: ["ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
+            dependencies: [
+                "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
