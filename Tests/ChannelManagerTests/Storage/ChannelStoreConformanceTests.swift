@@ -78,6 +78,12 @@ struct ChannelStoreConformanceTests {
                 .walletOutputsSpent([outputs[0].outpoint, outputs[1].outpoint], spendingTxid: spender)
             ])
             #expect(try await store.walletOutputs(unspentOnly: true) == [])
+            // The spending transaction's change, dropped again when the spend is abandoned.
+            let change = WalletOutput(
+                outpoint: OutPoint(txid: spender, index: 1), value: outputs[0].value,
+                scriptPubKey: outputs[0].scriptPubKey, keyFamily: .walletChange, keyIndex: 7)
+            try await store.write([.walletOutputAdded(change)])
+            #expect(try await store.walletOutputs(unspentOnly: true) == [change])
             let spent = try await store.walletOutputs(unspentOnly: false)
             #expect(spent.filter { $0.spentBy == spender }.count == 2)
 
@@ -330,7 +336,12 @@ struct ChannelStoreConformanceTests {
             }
             #expect(reserved.sorted() == Array(0..<200))
             #expect(try await store.reserveKeyIndex(.serverChannel) == 2)
+            #expect(try await store.nextKeyIndex(.walletChange) == 0)
             #expect(try await store.reserveKeyIndex(.walletChange) == 0)
+            // Peeking reserves nothing.
+            #expect(try await store.nextKeyIndex(.walletReceive) == 200)
+            #expect(try await store.nextKeyIndex(.walletReceive) == 200)
+            #expect(try await store.nextKeyIndex(.serverChannel) == 3)
         }
     }
 }

@@ -133,6 +133,10 @@ public final class SQLiteChannelStore: ChannelStore {
         try await read { try SQLiteReads.clientChannels($0, serverID, states) }
     }
 
+    public func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
+        try await read { try SQLiteReads.nextKeyIndex($0, family) }
+    }
+
     public func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput] {
         try await read { try SQLiteReads.walletOutputs($0, unspentOnly: unspentOnly) }
     }

@@ -22,6 +22,15 @@ enum SQLiteReads {
             .sorted(by: StoreOrdering.server)
     }
 
+    static func nextKeyIndex(_ db: Database, _ family: KeyFamily) throws -> UInt32 {
+        let sql = "SELECT next_index FROM key_indexes WHERE family = ?"
+        guard let value = try Int64.fetchOne(db, sql: sql, arguments: [Int64(family.rawValue)]) else { return 0 }
+        guard let index = UInt32(exactly: value), index <= ChildNumberLimit.hardenedCount else {
+            throw StoreError(.corrupt, "key_indexes row \(family): next_index \(value) is out of range")
+        }
+        return index
+    }
+
     static func clientChannel(_ db: Database, _ txid: Hash256) throws -> ClientChannelRecord? {
         let sql = "SELECT \(SQLiteRecordDecoding.clientColumns) FROM client_channels WHERE contract_txid = ?"
         return try Row.fetchOne(db, sql: sql, arguments: [txid.blob]).map(SQLiteRecordDecoding.client)

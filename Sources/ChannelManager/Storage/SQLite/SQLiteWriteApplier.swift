@@ -129,6 +129,8 @@ struct SQLiteWriteApplier {
             }
         case .walletSpendAbandoned(let spendingTxid):
             try statement(.walletAbandon).execute(arguments: [spendingTxid.blob])
+            // The abandoned transaction's own outputs (its change) will never exist.
+            try statement(.walletDropOutputsOf).execute(arguments: [spendingTxid.blob])
         }
     }
 

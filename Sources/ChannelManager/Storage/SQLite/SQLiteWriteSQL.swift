@@ -16,6 +16,7 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
     case walletAdd
     case walletSpend
     case walletAbandon
+    case walletDropOutputsOf
     case keyIndexRead
     case keyIndexWrite
     case pruneServer
@@ -87,6 +88,8 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
             return "UPDATE wallet_outputs SET spent_by = ? WHERE txid = ? AND output_index = ?"
         case .walletAbandon:
             return "UPDATE wallet_outputs SET spent_by = NULL WHERE spent_by = ?"
+        case .walletDropOutputsOf:
+            return "DELETE FROM wallet_outputs WHERE txid = ?"
         case .keyIndexRead:
             return "SELECT next_index FROM key_indexes WHERE family = ?"
         case .keyIndexWrite:
