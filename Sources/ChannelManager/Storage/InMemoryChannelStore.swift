@@ -97,7 +97,7 @@ public final class InMemoryChannelStore: ChannelStore {
     public func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput] {
         state.withLock { locked in
             locked.content.walletOutputs.values.filter { !unspentOnly || $0.spentBy == nil }
-        }.sorted { ($0.outpoint.txid.displayHex, $0.outpoint.index) < ($1.outpoint.txid.displayHex, $1.outpoint.index) }
+        }.sorted { $0.outpoint.precedesInDisplayOrder($1.outpoint) }
     }
 
     public func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int {

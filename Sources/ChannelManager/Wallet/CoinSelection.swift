@@ -33,8 +33,7 @@ struct CoinSelection {
         throws(FundingError) -> CoinSelection
     {
         let ordered = candidates.sorted {
-            ($0.value, $1.outpoint.txid.displayHex, $1.outpoint.index)
-                > ($1.value, $0.outpoint.txid.displayHex, $0.outpoint.index)
+            $0.value != $1.value ? $0.value > $1.value : $0.outpoint.precedesInDisplayOrder($1.outpoint)
         }
         var chosen: [WalletOutput] = []
         var total = Amount.zero
