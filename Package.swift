@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "BitcoinPrimitives", targets: ["BitcoinPrimitives"]),
         .library(name: "ChannelStateMachine", targets: ["ChannelStateMachine"]),
         .library(name: "ChannelManager", targets: ["ChannelManager"]),
+        .library(name: "ChannelTCP", targets: ["ChannelTCP"]),
         .executable(name: "paychan", targets: ["paychan"]),
     ],
     dependencies: [
@@ -15,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .target(
@@ -41,13 +44,25 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "ChannelTCP",
+            dependencies: [
+                "ChannelManager", "ChannelStateMachine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "paychan",
             dependencies: [
                 "BitcoinPrimitives",
                 "ChannelStateMachine",
                 "ChannelManager",
+                "ChannelTCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
@@ -61,6 +76,14 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "ChannelTCPTests",
+            dependencies: [
+                "ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

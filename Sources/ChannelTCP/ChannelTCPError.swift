@@ -1,0 +1,25 @@
+import ChannelManager
+
+/// Why a ``ChannelTCPServer`` or ``ChannelTCPClient`` operation failed.
+public enum ChannelTCPError: Error, Sendable, CustomStringConvertible {
+    /// A configuration value is out of range.
+    case invalidConfiguration(String)
+    /// ``ChannelTCPServer/start(host:port:serverManager:configuration:)`` was called twice.
+    case alreadyStarted
+    /// The listening socket could not be set up.
+    case bindFailed(host: String, port: Int, reason: String)
+    /// The connection to the server could not be made (refused, unreachable, timed out).
+    case connectFailed(host: String, port: Int, reason: String)
+    /// The client manager refused a new session.
+    case session(ClientSessionError)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message): return "invalid configuration: \(message)"
+        case .alreadyStarted: return "the server was already started"
+        case .bindFailed(let host, let port, let reason): return "cannot listen on \(host):\(port): \(reason)"
+        case .connectFailed(let host, let port, let reason): return "cannot connect to \(host):\(port): \(reason)"
+        case .session(let error): return error.description
+        }
+    }
+}

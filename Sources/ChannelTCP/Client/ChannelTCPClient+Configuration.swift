@@ -1,0 +1,46 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+extension ChannelTCPClient {
+    /// How ``ChannelTCPClient`` connects. Every field has a default.
+    public struct Configuration: Sendable {
+        /// How long to wait for the TCP connection to be established. Default 10 s.
+        public var connectTimeout: Duration
+        /// Once this many bytes wait to be written to the server, nothing more is read from
+        /// it until the backlog drops below half. Default 256 KiB.
+        public var maxBufferedOutboundBytes: Int
+        /// How long a close waits for queued frames to be written before closing anyway.
+        /// Default 10 s.
+        public var closeFlushTimeout: Duration
+        /// The event loop group connections run on. Default: NIO's shared
+        /// `MultiThreadedEventLoopGroup.singleton` (one thread per core).
+        public var eventLoopGroup: any EventLoopGroup
+        /// Where connection events are logged. Default label `paychan.tcp.client`.
+        public var logger: Logger
+
+        public init(
+            connectTimeout: Duration = .seconds(10),
+            maxBufferedOutboundBytes: Int = 256 * 1024,
+            closeFlushTimeout: Duration = .seconds(10),
+            eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+            logger: Logger = Logger(label: "paychan.tcp.client")
+        ) {
+            self.connectTimeout = connectTimeout
+            self.maxBufferedOutboundBytes = maxBufferedOutboundBytes
+            self.closeFlushTimeout = closeFlushTimeout
+            self.eventLoopGroup = eventLoopGroup
+            self.logger = logger
+        }
+
+        func validate() throws(ChannelTCPError) {
+            guard connectTimeout > .zero else { throw .invalidConfiguration("connectTimeout must be positive") }
+            guard maxBufferedOutboundBytes >= 1024 else {
+                throw .invalidConfiguration("maxBufferedOutboundBytes must be at least 1024")
+            }
+            guard closeFlushTimeout >= .zero else {
+                throw .invalidConfiguration("closeFlushTimeout must not be negative")
+            }
+        }
+    }
+}
