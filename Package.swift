@@ -76,6 +76,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "PaychanCLITests", dependencies: ["paychan"]),
         .testTarget(
             name: "ChannelTCPTests",
             dependencies: [

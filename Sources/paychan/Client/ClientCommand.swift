@@ -106,7 +106,9 @@ struct ClientCommand: AsyncParsableCommand {
             throw CommandFailure("cannot reach \(address): \(error)", exitCode: 2)
         }
         let opened: OpenedChannel
-        do { opened = try await session.open(value: value) } catch { throw Self.failure(error, doing: "open a channel") }
+        do { opened = try await session.open(value: value) } catch {
+            throw Self.failure(error, doing: "open a channel")
+        }
         var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
         let infoBytes = info.map { Array($0.utf8) }
         for _ in 0..<payments {
@@ -159,7 +161,9 @@ struct ClientCommand: AsyncParsableCommand {
         case .ended(.localError(let channelError)) where channelError.explanation.contains("could not fund"):
             return CommandFailure("cannot \(what): \(channelError.explanation)", exitCode: 4)
         case .ended(.localError(let channelError)):
-            return CommandFailure("cannot \(what): we refused the server's \(channelError.code): \(channelError.explanation)", exitCode: 3)
+            return CommandFailure(
+                "cannot \(what): we refused the server's \(channelError.code): \(channelError.explanation)", exitCode: 3
+            )
         case .payment(.insufficientValue(let available)):
             return CommandFailure("cannot \(what): the channel has only \(available) left", exitCode: 4)
         case .ended(let reason):

@@ -30,7 +30,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Chain backend. `memory`: an in-process regtest chain that accepts contracts funded by outputs it has never seen, but refuses double spends.")
+        help:
+            "Chain backend. `memory`: an in-process regtest chain that accepts contracts funded by outputs it has never seen, but refuses double spends."
+    )
     var chain: String = "memory"
 
     @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
