@@ -78,6 +78,9 @@ let package = Package(
         ),
         .testTarget(name: "PaychanCLITests", dependencies: ["paychan"]),
         .testTarget(
+            name: "ReadmeExamplesTests",
+            dependencies: ["ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives"]),
+        .testTarget(
             name: "ChannelTCPTests",
             dependencies: [
                 "ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
