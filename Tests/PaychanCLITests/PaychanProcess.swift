@@ -61,12 +61,12 @@ final class RunningServer {
     let directory: String
     private let stderrFile: String
 
-    init(directory: String, extraArguments: [String] = []) throws {
+    init(directory: String, listen: String = "127.0.0.1:0", extraArguments: [String] = []) throws {
         self.directory = directory
         stderrFile = directory + ".stderr"
         _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
         process.executableURL = PaychanProcess.binary
-        process.arguments = ["server", "--listen", "127.0.0.1:0", "--dir", directory] + extraArguments
+        process.arguments = ["server", "--listen", listen, "--dir", directory] + extraArguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrFile)
