@@ -69,7 +69,12 @@ let package = Package(
             name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
         .testTarget(
             name: "ChannelManagerTests",
-            dependencies: ["ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
+            dependencies: [
+                "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "ChannelTCPTests",
             dependencies: [

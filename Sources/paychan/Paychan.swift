@@ -2,8 +2,8 @@ import ArgumentParser
 
 /// The `paychan` command-line program.
 @main
-struct Paychan: ParsableCommand {
+struct Paychan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Bitcoin micropayment channels, wire-compatible with bitcoinj's paymentchannel.proto.",
-        subcommands: [DemoCommand.self])
+        subcommands: [DemoCommand.self, ChannelsCommand.self, CloseCommand.self])
 }

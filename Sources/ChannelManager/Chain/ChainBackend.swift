@@ -45,6 +45,8 @@ public protocol ChainMonitor: Sendable {
     func status(of txid: Hash256) async throws(ChainError) -> TransactionStatus
     /// The txid of the transaction (mined or in the mempool) that spends `outpoint`, if any.
     func spender(of outpoint: OutPoint) async throws(ChainError) -> Hash256?
+    /// A transaction mined or in the mempool, if the backend knows it.
+    func fetchTransaction(_ txid: Hash256) async throws(ChainError) -> Transaction?
     /// The time a time-based lock time is judged against (median time past on a real chain),
     /// in UNIX seconds.
     func lockTimeReference() async throws(ChainError) -> UInt64

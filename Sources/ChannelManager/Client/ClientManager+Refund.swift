@@ -42,6 +42,34 @@ extension ClientManager {
         }
     }
 
+    /// The stored record of `record`'s channel (which may have moved on since it was copied).
+    func latestRecord(_ record: ClientChannelRecord) async -> ClientChannelRecord? {
+        (try? await store.clientChannel(contractTxid: record.contractTxid)) ?? record
+    }
+
+    /// Looks for the settlement of a channel on chain (for a server that closed without sending
+    /// it). A transaction spending the contract that pays us at least what our last signature
+    /// left us is recorded as the settlement and returned.
+    func settlementFromChain(_ record: ClientChannelRecord) async -> Transaction? {
+        let txid = record.contractTxid
+        guard let spender = try? await chain.spender(of: OutPoint(txid: txid, index: 0)), spender != record.refund.txid,
+            let settlement = try? await chain.fetchTransaction(spender)
+        else { return nil }
+        let ourScript = Script.p2pkh(publicKey: record.clientPublicKey)
+        let paidToUs =
+            (try? Amount.sum(settlement.outputs.filter { $0.scriptPubKey == ourScript }.map(\.value))) ?? .zero
+        guard paidToUs >= record.valueLeft else {
+            publish(
+                .failure("channel \(txid.displayHex) spent by \(spender.displayHex), which pays us only \(paidToUs)"))
+            return nil
+        }
+        do { try await store.write([.client(.state(contractTxid: txid, .settled, settlement: settlement))]) } catch {
+            publish(.failure("could not record the settlement of \(txid.displayHex): \(error)"))
+        }
+        publish(.settledOnChain(contractTxid: txid, spendingTxid: spender))
+        return settlement
+    }
+
     private func recordEnd(of record: ClientChannelRecord, spentBy spender: Hash256) async throws(StoreError) {
         let txid = record.contractTxid
         if spender == record.refund.txid {

@@ -128,6 +128,7 @@ public final class ClientSession: Sendable {
     /// one.
     @discardableResult
     public func close() async throws(ClientSessionError) -> Transaction? {
+        let channel = record
         let result = await withCheckedContinuation { (waiter: Waiter<Transaction?>) in
             let endedWith = state.withLock { state -> Result<Transaction?, ClientSessionError>? in
                 if state.ended { return .success(state.settlement) }
@@ -136,6 +137,10 @@ public final class ClientSession: Sendable {
                 return nil
             }
             if let endedWith { waiter.resume(returning: endedWith) } else { input { $0.close() } }
+        }
+        if case .success(nil) = result, let channel, let latest = await manager.latestRecord(channel) {
+            // A bitcoinj server may broadcast its settlement and close without sending it.
+            return await manager.settlementFromChain(latest)
         }
         return try result.get()
     }

@@ -5,12 +5,12 @@ extension ServerManager {
     func deadlinePassed(_ deadline: Deadline) async {
         switch deadline {
         case .settle(let txid):
-            if let session = registry.withLock({ $0.holders[txid] }), !session.isEnded {
-                session.timerFired(.settleBeforeExpiry(contractTxid: txid))
-            } else {
-                do { try await settleOffline(txid, feeRate: nil) } catch {
-                    publish(.failure("expiry settlement of \(txid.displayHex) failed: \(error)"))
-                }
+            let holder = registry.withLock { $0.holders[txid] }
+            if let holder, !holder.isOffline, holder.timerFired(.settleBeforeExpiry(contractTxid: txid)) { return }
+            // A connection that is ending still holds the channel until it has ended.
+            await holder?.waitUntilEnded()
+            do { try await settleOffline(txid, feeRate: nil) } catch {
+                publish(.failure("expiry settlement of \(txid.displayHex) failed: \(error)"))
             }
         case .chainCheck:
             await checkChain()

@@ -132,10 +132,12 @@ public final class ServerManager: Sendable {
     /// Returns the channel's record once the settlement was broadcast or failed.
     @discardableResult
     public func settle(contractTxid txid: Hash256) async throws(ServerManagerError) -> ServerChannelRecord {
-        if let session = registry.withLock({ $0.holders[txid] }), !session.isOffline, !session.isEnded {
-            session.settle()
-            await session.waitUntilEnded()
+        let holder = registry.withLock { $0.holders[txid] }
+        if let holder, !holder.isOffline, holder.settle() {
+            await holder.waitUntilEnded()
         } else {
+            // A connection that is ending still holds the channel until it has ended.
+            await holder?.waitUntilEnded()
             try await settleOffline(txid, feeRate: nil)
         }
         guard let record = try? await store.serverChannel(contractTxid: txid) else { throw .unknownChannel(txid) }

@@ -52,10 +52,13 @@ public final class ServerSession: Sendable {
         input { $0.connectionClosed() }
     }
 
-    /// Settles this session's channel now, telling the client.
-    public func settle() {
+    /// Settles this session's channel now, telling the client. Returns false when this session
+    /// holds no open channel to settle (for example because its connection just closed).
+    @discardableResult
+    public func settle() -> Bool {
         let now = manager.clock.now()
         input { $0.settle(now: now, notifyClient: !isOffline) }
+        return state.withLock { $0.machine.record?.state == .settling }
     }
 
     /// Returns once the conversation is over.
@@ -78,9 +81,11 @@ public final class ServerSession: Sendable {
         if stuck { input { $0.connectionClosed() } }
     }
 
-    func timerFired(_ timer: ChannelTimer) {
+    /// Delivers an expiry timer; false when this session holds no open channel to settle.
+    func timerFired(_ timer: ChannelTimer) -> Bool {
         let now = manager.clock.now()
         input { $0.timerFired(timer, now: now) }
+        return state.withLock { $0.machine.record?.state == .settling }
     }
 
     /// Another connection took the channel over: end this one without settling.

@@ -15,10 +15,24 @@ public struct StoreTicket: Sendable, Hashable, Comparable {
 /// wait for durability with ``waitUntilDurable(_:)`` before releasing any effect that depends on
 /// a write. Implementations may commit many enqueued writes in one transaction and one sync
 /// (group commit). Reads see every write enqueued before them.
+///
+/// ## Failures
+///
+/// The writes of one ``enqueue(_:)`` call are applied all or none.
+///
+/// - A call whose writes do not fit the stored data (a payment or state for a channel that is
+///   not stored, a spend of an unknown wallet output, a record whose `contractTxid` is not its
+///   contract's txid) is refused alone: nothing of it is applied, waiting for its ticket throws
+///   `.inconsistent`, and the calls before and after it are applied as usual.
+/// - A failure to store at all (IO, a full disk, a database error) fails the ticket that met it
+///   (and any committed with it) with that error, and the store with them: every later ticket,
+///   read and reservation throws `.failed` until the store is opened again. Nothing of the
+///   failed tickets is applied.
 public protocol ChannelStore: AnyObject, Sendable {
     /// Enqueues writes, to be applied in order. Never blocks on IO.
     func enqueue(_ writes: [StoreWrite]) -> StoreTicket
-    /// Returns once the ticket's writes (and all before them) are durable; throws if they failed.
+    /// Returns once the ticket's writes (and all before them) are durable; throws if they failed
+    /// (see "Failures" above). A ticket this store did not issue throws `.inconsistent`.
     func waitUntilDurable(_ ticket: StoreTicket) async throws(StoreError)
 
     /// Reserves the next unused key index of a family, durably: it is never returned again.
@@ -28,12 +42,15 @@ public protocol ChannelStore: AnyObject, Sendable {
     func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
 
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
+    /// Server channels in the given states, by expiry (then contract txid).
     func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord]
     func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord?
-    /// Client channels, optionally only those with one server, in the given states.
+    /// Client channels, optionally only those with one server, in the given states, by expiry
+    /// (then contract txid).
     func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
         -> [ClientChannelRecord]
-    /// Wallet outputs; with `unspentOnly`, only those no signed transaction spends.
+    /// Wallet outputs; with `unspentOnly`, only those no signed transaction spends. By outpoint
+    /// (txid in display order, then index).
     func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput]
 
     /// Deletes channels (both roles) that ended (settled, refunded or failed) before `cutoff`

@@ -3,17 +3,24 @@ import ChannelStateMachine
 import Synchronization
 
 /// A ``ChannelStore`` that keeps everything in memory: for tests and throwaway runs. Every
-/// write is "durable" as soon as it is enqueued. It applies the same consistency rules as the
-/// SQLite store, and can be told to fail writes to exercise error paths.
+/// write is "durable" as soon as it is enqueued. It applies the same consistency and failure
+/// rules as the SQLite store (see ``ChannelStore``), and can be told to fail writes to exercise
+/// error paths.
 public final class InMemoryChannelStore: ChannelStore {
     private struct Locked {
         var content = StoreState()
         var sequence: UInt64 = 0
-        /// Set once a write failed: everything after it fails too, as in the SQLite store.
-        var failure: StoreError?
+        /// Enqueues refused alone because they did not fit the stored data.
+        var rejected: [UInt64: StoreError] = [:]
+        /// Set once a write failed to be stored: that ticket and every later one fail.
+        var failure: (error: StoreError, sequence: UInt64)?
         /// Fail the write with this sequence number (tests).
         var failAtSequence: UInt64?
         var writesApplied = 0
+
+        func checkNotFailed() throws(StoreError) {
+            if let failure { throw StoreError.failed(after: failure.error) }
+        }
     }
 
     private let state = Mutex(Locked())
@@ -22,7 +29,8 @@ public final class InMemoryChannelStore: ChannelStore {
     /// An empty store; `clock` stamps when channels end (for pruning).
     public init(clock: any ManagerClock = SystemClock()) { self.clock = clock }
 
-    /// Makes the `n`-th enqueue from now (1 = the next) fail, and every later one with it.
+    /// Makes the `n`-th enqueue from now (1 = the next) fail as an IO failure would, failing the
+    /// store with it.
     public func failWrite(afterEnqueues n: UInt64) {
         state.withLock { $0.failAtSequence = $0.sequence + n }
     }
@@ -37,7 +45,7 @@ public final class InMemoryChannelStore: ChannelStore {
             let ticket = StoreTicket(sequence: locked.sequence)
             guard locked.failure == nil else { return ticket }
             if locked.failAtSequence == locked.sequence {
-                locked.failure = StoreError(.io, "injected write failure")
+                locked.failure = (StoreError(.io, "injected write failure"), locked.sequence)
                 return ticket
             }
             var copy = locked.content
@@ -46,21 +54,26 @@ public final class InMemoryChannelStore: ChannelStore {
                 locked.content = copy
                 locked.writesApplied += writes.count
             } catch {
-                locked.failure = error
+                locked.rejected[locked.sequence] = error
             }
             return ticket
         }
     }
 
     public func waitUntilDurable(_ ticket: StoreTicket) async throws(StoreError) {
-        if let failure = state.withLock({ $0.failure }) {
-            throw failure.kind == .failed ? failure : StoreError(.failed, "an earlier write failed: \(failure.message)")
+        let error = state.withLock { locked -> StoreError? in
+            guard ticket.sequence <= locked.sequence else { return .unknownTicket(ticket) }
+            if let failure = locked.failure, ticket.sequence >= failure.sequence {
+                return ticket.sequence == failure.sequence ? failure.error : .failed(after: failure.error)
+            }
+            return locked.rejected[ticket.sequence]
         }
+        if let error { throw error }
     }
 
     public func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
         try state.withLock { locked throws(StoreError) -> UInt32 in
-            if let failure = locked.failure { throw StoreError(.failed, failure.message) }
+            try locked.checkNotFailed()
             return try locked.content.reserveKeyIndex(family)
         }
     }
@@ -70,37 +83,50 @@ public final class InMemoryChannelStore: ChannelStore {
     }
 
     public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
-        state.withLock { $0.content.serverChannels[contractTxid] }
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.serverChannels[contractTxid]
+        }
     }
 
     public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
         -> [ServerChannelRecord]
     {
-        state.withLock { $0.content.serverChannels.values.filter { states.contains($0.state) } }
-            .sorted { $0.expiry < $1.expiry }
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.serverChannels.values.filter { states.contains($0.state) }
+        }.sorted(by: StoreOrdering.server)
     }
 
     public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {
-        state.withLock { $0.content.clientChannels[contractTxid] }
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.clientChannels[contractTxid]
+        }
     }
 
     public func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
         -> [ClientChannelRecord]
     {
-        state.withLock { locked in
-            locked.content.clientChannels.values.filter {
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.clientChannels.values.filter {
                 states.contains($0.state) && (serverID == nil || $0.serverID == serverID)
             }
-        }.sorted { $0.expiry < $1.expiry }
+        }.sorted(by: StoreOrdering.client)
     }
 
     public func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput] {
-        state.withLock { locked in
-            locked.content.walletOutputs.values.filter { !unspentOnly || $0.spentBy == nil }
-        }.sorted { $0.outpoint.precedesInDisplayOrder($1.outpoint) }
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.walletOutputs.values.filter { !unspentOnly || $0.spentBy == nil }
+        }.sorted(by: StoreOrdering.wallet)
     }
 
     public func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int {
-        state.withLock { $0.content.prune(endedBefore: cutoff) }
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.prune(endedBefore: cutoff)
+        }
     }
 }

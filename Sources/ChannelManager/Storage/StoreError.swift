@@ -24,3 +24,15 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "store error (\(kind)): \(message)" }
 }
+
+extension StoreError {
+    /// The error for a ticket after the one that failed the store with `cause`.
+    static func failed(after cause: StoreError) -> StoreError {
+        cause.kind == .failed ? cause : StoreError(.failed, "an earlier write failed: \(cause.message)")
+    }
+
+    /// The error for a ticket that was never issued by the store it is waited on.
+    static func unknownTicket(_ ticket: StoreTicket) -> StoreError {
+        StoreError(.inconsistent, "ticket \(ticket.sequence) was not issued by this store")
+    }
+}

@@ -2,12 +2,26 @@ import BitcoinPrimitives
 import ChannelStateMachine
 
 /// The whole content of a store as plain values, with the rules for applying writes. The
-/// in-memory store is this behind a lock; the SQLite store checks writes with the same rules.
+/// in-memory store is this behind a lock; the SQLite store applies the same rules in SQL (see
+/// `SQLiteWriteApplier`), and the conformance tests hold both to them.
+///
+/// The rules:
+/// - `.channel(record)` inserts or replaces a whole record; a record whose `contractTxid` is not
+///   the txid of its `contract` is refused (`.inconsistent`).
+/// - `.payment` and `.state` change one field or two of a stored record; a missing record is
+///   `.inconsistent`.
+/// - A channel "ends" when it reaches an ended state (server: settled or failed; client: settled
+///   or refunded). The first time it does, the store notes when (its clock); leaving an ended
+///   state forgets it. ``prune(endedBefore:)`` deletes channels that ended before a cutoff.
+/// - Adding a wallet output that is already stored keeps the stored one; marking a missing
+///   output spent is `.inconsistent`.
 struct StoreState: Sendable {
     var serverChannels: [Hash256: ServerChannelRecord] = [:]
     var clientChannels: [Hash256: ClientChannelRecord] = [:]
-    /// When each ended channel ended (UNIX seconds), for pruning.
-    var endedAt: [Hash256: UInt64] = [:]
+    /// When each ended server channel ended (UNIX seconds), for pruning.
+    var serverEndedAt: [Hash256: UInt64] = [:]
+    /// When each ended client channel ended (UNIX seconds), for pruning.
+    var clientEndedAt: [Hash256: UInt64] = [:]
     var walletOutputs: [OutPoint: WalletOutput] = [:]
     var nextKeyIndex: [KeyFamily: UInt32] = [:]
 
@@ -15,8 +29,9 @@ struct StoreState: Sendable {
     mutating func apply(_ write: StoreWrite, now: UInt64) throws(StoreError) {
         switch write {
         case .server(.channel(let record)):
+            try Self.checkTxid(record.contractTxid, of: record.contract)
             serverChannels[record.contractTxid] = record
-            noteEnded(record.contractTxid, ended: record.state == .settled || record.state == .failed, now: now)
+            Self.noteEnded(&serverEndedAt, record.contractTxid, ended: record.state.hasEnded, now: now)
         case .server(.payment(let txid, let value, let signature)):
             guard var record = serverChannels[txid] else { throw Self.missing(txid) }
             record.bestValueToServer = value
@@ -27,10 +42,11 @@ struct StoreState: Sendable {
             record.state = state
             if let settlement { record.settlement = settlement }
             serverChannels[txid] = record
-            noteEnded(txid, ended: state == .settled || state == .failed, now: now)
+            Self.noteEnded(&serverEndedAt, txid, ended: state.hasEnded, now: now)
         case .client(.channel(let record)):
+            try Self.checkTxid(record.contractTxid, of: record.contract)
             clientChannels[record.contractTxid] = record
-            noteEnded(record.contractTxid, ended: record.state == .settled || record.state == .refunded, now: now)
+            Self.noteEnded(&clientEndedAt, record.contractTxid, ended: record.state.hasEnded, now: now)
         case .client(.payment(let txid, let valueLeft)):
             guard var record = clientChannels[txid] else { throw Self.missing(txid) }
             record.valueLeft = valueLeft
@@ -40,14 +56,12 @@ struct StoreState: Sendable {
             record.state = state
             if let settlement { record.settlement = settlement }
             clientChannels[txid] = record
-            noteEnded(txid, ended: state == .settled || state == .refunded, now: now)
+            Self.noteEnded(&clientEndedAt, txid, ended: state.hasEnded, now: now)
         case .walletOutputAdded(let output):
             if walletOutputs[output.outpoint] == nil { walletOutputs[output.outpoint] = output }
         case .walletOutputsSpent(let outpoints, let txid):
             for outpoint in outpoints {
-                guard var output = walletOutputs[outpoint] else {
-                    throw StoreError(.inconsistent, "wallet output \(outpoint) is not stored")
-                }
+                guard var output = walletOutputs[outpoint] else { throw Self.missingOutput(outpoint) }
                 output.spentBy = txid
                 walletOutputs[outpoint] = output
             }
@@ -62,30 +76,58 @@ struct StoreState: Sendable {
 
     mutating func reserveKeyIndex(_ family: KeyFamily) throws(StoreError) -> UInt32 {
         let index = nextKeyIndex[family] ?? 0
-        guard index < ChildNumberLimit.hardenedCount else {
-            throw StoreError(.inconsistent, "key family \(family) has used every index")
-        }
+        guard index < ChildNumberLimit.hardenedCount else { throw Self.keyFamilyExhausted(family) }
         nextKeyIndex[family] = index + 1
         return index
     }
 
+    /// Deletes the channels (of either role) that ended before `cutoff`; returns how many records.
     mutating func prune(endedBefore cutoff: UInt64) -> Int {
-        let doomed = endedAt.filter { $0.value < cutoff }.map(\.key)
-        for txid in doomed {
+        let doomedServer = serverEndedAt.filter { $0.value < cutoff }.map(\.key)
+        for txid in doomedServer {
             serverChannels[txid] = nil
-            clientChannels[txid] = nil
-            endedAt[txid] = nil
+            serverEndedAt[txid] = nil
         }
-        return doomed.count
+        let doomedClient = clientEndedAt.filter { $0.value < cutoff }.map(\.key)
+        for txid in doomedClient {
+            clientChannels[txid] = nil
+            clientEndedAt[txid] = nil
+        }
+        return doomedServer.count + doomedClient.count
     }
 
-    private mutating func noteEnded(_ txid: Hash256, ended: Bool, now: UInt64) {
+    private static func noteEnded(_ endedAt: inout [Hash256: UInt64], _ txid: Hash256, ended: Bool, now: UInt64) {
         if ended { endedAt[txid] = endedAt[txid] ?? now } else { endedAt[txid] = nil }
     }
 
-    private static func missing(_ txid: Hash256) -> StoreError {
+    static func checkTxid(_ txid: Hash256, of contract: Transaction) throws(StoreError) {
+        guard contract.txid == txid else {
+            throw StoreError(
+                .inconsistent, "record names contract \(txid.displayHex) but holds \(contract.txid.displayHex)")
+        }
+    }
+
+    static func missing(_ txid: Hash256) -> StoreError {
         StoreError(.inconsistent, "no stored channel with contract \(txid.displayHex)")
     }
+
+    static func missingOutput(_ outpoint: OutPoint) -> StoreError {
+        StoreError(.inconsistent, "wallet output \(outpoint) is not stored")
+    }
+
+    static func keyFamilyExhausted(_ family: KeyFamily) -> StoreError {
+        StoreError(.inconsistent, "key family \(family) has used every index")
+    }
+}
+
+extension ServerChannelRecord.State {
+    /// Whether a channel in this state has ended (settled or failed): it can be pruned.
+    var hasEnded: Bool { self == .settled || self == .failed }
+}
+
+extension ClientChannelRecord.State {
+    /// Whether a channel in this state has ended (settled or refunded): it can be pruned.
+    var hasEnded: Bool { self == .settled || self == .refunded }
 }
 
 /// BIP32 hardened indexes run below 2³¹.

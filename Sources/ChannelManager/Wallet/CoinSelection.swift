@@ -32,9 +32,7 @@ struct CoinSelection {
     static func select(from candidates: [WalletOutput], paying output: TransactionOutput, feeRate: FeeRate)
         throws(FundingError) -> CoinSelection
     {
-        let ordered = candidates.sorted {
-            $0.value != $1.value ? $0.value > $1.value : $0.outpoint.precedesInDisplayOrder($1.outpoint)
-        }
+        let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : StoreOrdering.wallet($0, $1) }
         var chosen: [WalletOutput] = []
         var total = Amount.zero
         for candidate in ordered {

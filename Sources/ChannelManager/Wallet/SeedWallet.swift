@@ -44,6 +44,10 @@ public final class SeedWallet: ContractFunder {
         var scripts: [Script: KeyReference] = [:]
         /// Txids of the wallet's own transactions the chain was seen to know.
         var seenOnChain: Set<Hash256> = []
+        /// The wallet's stored outputs, loaded once and kept in step with every write the wallet
+        /// makes (nil until loaded, or after a failed write), so that funding does not re-read
+        /// the whole history from the store each time.
+        var cache: StoreState?
     }
 
     private let keychain: ChannelKeychain
@@ -288,13 +292,39 @@ extension SeedWallet {
     }
 
     private func storedOutputs(unspentOnly: Bool) async throws(FundingError) -> [WalletOutput] {
-        try await Self.storeCall { () async throws(StoreError) in
-            try await store.walletOutputs(unspentOnly: unspentOnly)
+        let cached = state.withLock { $0.cache?.walletOutputs }
+        let outputs: [WalletOutput]
+        if let cached {
+            outputs = Array(cached.values).sorted(by: StoreOrdering.wallet)
+        } else {
+            outputs = try await Self.storeCall { () async throws(StoreError) in
+                try await store.walletOutputs(unspentOnly: false)
+            }
+            state.withLock { state in
+                var cache = StoreState()
+                for output in outputs { cache.walletOutputs[output.outpoint] = output }
+                state.cache = cache
+            }
         }
+        return unspentOnly ? outputs.filter { $0.spentBy == nil } : outputs
     }
 
     private func write(_ writes: [StoreWrite]) async throws(FundingError) {
-        try await Self.storeCall { () async throws(StoreError) in try await store.write(writes) }
+        do {
+            try await Self.storeCall { () async throws(StoreError) in try await store.write(writes) }
+        } catch {
+            state.withLock { $0.cache = nil }
+            throw error
+        }
+        state.withLock { state in
+            guard var cache = state.cache else { return }
+            do throws(StoreError) {
+                for write in writes { try cache.apply(write, now: 0) }
+                state.cache = cache
+            } catch {
+                state.cache = nil
+            }
+        }
     }
 
     /// Runs a store call, turning its error into `.unavailable`.

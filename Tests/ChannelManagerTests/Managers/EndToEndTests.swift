@@ -102,3 +102,36 @@ struct EndToEndTests {
         #expect(try await bed.clientStore.clientChannels(serverID: nil, in: [.opening, .open]).isEmpty)
     }
 }
+
+/// A server-side connection that loses the server's `CLOSE`, as a bitcoinj server may.
+private struct CloseDroppingConnection: ChannelConnection {
+    let inner: InMemoryPipe.End
+
+    func send(_ message: [UInt8]) {
+        if case .close = try? ChannelMessage(decoding: message) { return }
+        inner.send(message)
+    }
+
+    func close() { inner.close() }
+}
+
+@Suite("Client learns the settlement from the chain")
+struct SettlementFromChainTests {
+    @Test("a server that settles and hangs up without CLOSE: the client finds the settlement on chain")
+    func closeWithoutReply() async throws {
+        let bed = try await ManagerTestbed()
+        let pipe = InMemoryPipe()
+        let serverSession = try await bed.server.accept(CloseDroppingConnection(inner: pipe.serverEnd))
+        pipe.serverEnd.attach(serverSession.receive, closed: serverSession.connectionClosed)
+        let session = try bed.client.connect(serverID: "server", connection: pipe.clientEnd)
+        pipe.clientEnd.attach(session.receive, closed: session.connectionClosed)
+        let opened = try await session.open(value: ManagerTestbed.sats(400_000))
+        try await session.pay(ManagerTestbed.sats(7_000))
+        let settlement = try #require(try await session.close())
+        let serverRecord = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        #expect(serverRecord.settlement == settlement)
+        let clientRecord = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        #expect(clientRecord.state == .settled)
+        #expect(clientRecord.settlement == settlement)
+    }
+}

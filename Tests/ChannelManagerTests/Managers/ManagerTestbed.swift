@@ -34,9 +34,8 @@ final class ManagerTestbed: Sendable {
             serverStore = InMemoryChannelStore(clock: clock)
             clientStore = InMemoryChannelStore(clock: clock)
         case .sqlite(let directory):
-            _ = directory
-            serverStore = InMemoryChannelStore(clock: clock)
-            clientStore = InMemoryChannelStore(clock: clock)
+            serverStore = try SQLiteChannelStore(path: directory + "/server.sqlite", clock: clock)
+            clientStore = try SQLiteChannelStore(path: directory + "/client.sqlite", clock: clock)
         }
         serverKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0x51, count: 32))
         let clientKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0xC1, count: 32))

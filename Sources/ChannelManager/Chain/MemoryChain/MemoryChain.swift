@@ -71,6 +71,10 @@ public final class MemoryChain: ChainBackend {
         spendingTransaction(of: outpoint)
     }
 
+    public func fetchTransaction(_ txid: Hash256) async throws(ChainError) -> Transaction? {
+        transaction(txid)
+    }
+
     /// The median time past of the tip (BIP113), or the clock's time under
     /// ``LockTimeRule/clock``.
     public func lockTimeReference() async throws(ChainError) -> UInt64 {

@@ -1,0 +1,153 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import GRDB
+
+/// A ``ChannelStore`` in one SQLite file: the default store of the managers.
+///
+/// - The file is opened in WAL mode with `synchronous = FULL`, so every commit is durable once
+///   it returns; the schema is versioned (``SQLiteSchema``) and migrated on open. A file written
+///   by a newer version (a schema migration this code does not know) or by another program is
+///   refused with `.unsupportedSchema`.
+/// - **Group commit.** ``enqueue(_:)`` only appends to a queue. One writer thread takes all that
+///   is queued, applies it in one transaction and one sync, then resumes everyone waiting in
+///   ``waitUntilDurable(_:)``. Many channels paying at once thus share commits
+///   (``statistics`` shows how much).
+/// - **Failures** follow ``ChannelStore``: a ticket whose writes do not fit the stored data is
+///   refused alone (`.inconsistent`) inside a savepoint, and the rest of its batch commits; a
+///   database error rolls the whole batch back and fails the store (reopen to recover).
+/// - Reads wait until every write enqueued before them is settled, then run on a reader
+///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
+///
+/// Call ``close()`` when done (deinit does it too).
+public final class SQLiteChannelStore: ChannelStore {
+    /// Counters showing how writes were batched.
+    public struct Statistics: Sendable, Hashable {
+        /// Transactions committed (one sync each).
+        public var commits = 0
+        /// Tickets settled by those commits (``enqueue(_:)`` calls, key reservations, prunes),
+        /// refused ones included.
+        public var tickets = 0
+        /// ``StoreWrite`` values applied.
+        public var writes = 0
+        /// Tickets refused as inconsistent.
+        public var refusedTickets = 0
+        /// The most tickets one commit settled.
+        public var largestBatch = 0
+    }
+
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+    private let queue: SQLiteWriteQueue
+    private let writer: SQLiteWriterThread
+
+    /// Opens the store in the file at `path`, creating it if needed, and migrates it to the
+    /// current schema.
+    /// - Parameters:
+    ///   - clock: stamps when channels end (for ``pruneEndedChannels(endedBefore:)``).
+    ///   - busyTimeout: seconds to wait for a lock held by another connection.
+    ///   - maxTicketsPerCommit: the most tickets one transaction applies; a longer queue is
+    ///     committed in several, so the first waiters are not held up by the whole queue.
+    /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
+    ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
+    public init(
+        path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
+        maxTicketsPerCommit: Int = 4_096
+    ) throws(StoreError) {
+        self.path = path
+        pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
+        queue = SQLiteWriteQueue()
+        writer = SQLiteWriterThread(
+            queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
+        writer.start()
+    }
+
+    deinit { shutDown() }
+
+    /// Commits what is queued, stops the writer thread and closes the file. Blocks until done.
+    /// Afterwards every write, wait and read throws `.failed`. Calling it again does nothing.
+    public func close() { shutDown() }
+
+    /// How writes were batched so far.
+    public var statistics: Statistics { queue.statistics }
+
+    private func shutDown() {
+        queue.beginClosing()
+        writer.waitUntilExited()
+        // Closing fails only while a read is running; the connections then close when the
+        // pool is released.
+        try? pool.close()
+    }
+
+    // MARK: Writes
+
+    public func enqueue(_ writes: [StoreWrite]) -> StoreTicket {
+        StoreTicket(sequence: queue.enqueue(.writes(writes)))
+    }
+
+    public func waitUntilDurable(_ ticket: StoreTicket) async throws(StoreError) {
+        switch await queue.outcome(of: ticket.sequence) {
+        case .applied: return
+        case .refused(let error), .storeFailed(let error): throw error
+        }
+    }
+
+    public func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
+        let value = try await run(.reserveKeyIndex(family))
+        guard case .keyIndex(let index) = value else { throw StoreError(.io, "key reservation returned \(value)") }
+        return index
+    }
+
+    public func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int {
+        let value = try await run(.prune(endedBefore: cutoff))
+        guard case .pruned(let count) = value else { throw StoreError(.io, "prune returned \(value)") }
+        return count
+    }
+
+    private func run(_ operation: QueuedOperation) async throws(StoreError) -> OperationValue {
+        switch await queue.enqueueAndWait(operation) {
+        case .applied(let value): return value
+        case .refused(let error), .storeFailed(let error): throw error
+        }
+    }
+
+    // MARK: Reads
+
+    public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
+        try await read { try SQLiteReads.serverChannel($0, contractTxid) }
+    }
+
+    public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
+        -> [ServerChannelRecord]
+    {
+        try await read { try SQLiteReads.serverChannels($0, states) }
+    }
+
+    public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {
+        try await read { try SQLiteReads.clientChannel($0, contractTxid) }
+    }
+
+    public func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
+        -> [ClientChannelRecord]
+    {
+        try await read { try SQLiteReads.clientChannels($0, serverID, states) }
+    }
+
+    public func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
+        try await read { try SQLiteReads.nextKeyIndex($0, family) }
+    }
+
+    public func walletOutputs(unspentOnly: Bool) async throws(StoreError) -> [WalletOutput] {
+        try await read { try SQLiteReads.walletOutputs($0, unspentOnly: unspentOnly) }
+    }
+
+    /// Runs a query once every write enqueued before it is settled.
+    private func read<T: Sendable>(_ query: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        try await queue.readBarrier()
+        do {
+            return try await pool.read(query)
+        } catch {
+            throw StoreError.from(error, "read failed")
+        }
+    }
+}

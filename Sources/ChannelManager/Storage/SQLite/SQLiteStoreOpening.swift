@@ -1,0 +1,68 @@
+import GRDB
+
+/// Opens (creating if needed) and migrates a channel database file.
+enum SQLiteStoreOpening {
+    /// A pool on `path`: WAL journal, `synchronous = FULL` on the writer, foreign keys on, a busy
+    /// timeout; schema checked and migrated to the newest version this code knows.
+    static func open(path: String, now: UInt64, busyTimeout: Double) throws(StoreError) -> DatabasePool {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "paychan.store"
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.from(error, "cannot open \(path)")
+        }
+        do {
+            try configureWriter(pool)
+            try checkSchema(pool)
+            try SQLiteSchema.migrator(now: now).migrate(pool)
+        } catch {
+            try? pool.close()
+            throw StoreError.from(error, "cannot open \(path)")
+        }
+        return pool
+    }
+
+    /// GRDB sets `synchronous = NORMAL` on WAL databases; the store needs every commit durable.
+    private static func configureWriter(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 2 = FULL
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard synchronous == 2 else {
+                throw StoreError(.io, "PRAGMA synchronous is \(synchronous.map(String.init) ?? "unknown"), not FULL")
+            }
+            let journal = try String.fetchOne(db, sql: "PRAGMA journal_mode")
+            guard journal?.lowercased() == "wal" else {
+                throw StoreError(.io, "journal mode is \(journal ?? "unknown"), not WAL")
+            }
+        }
+    }
+
+    /// Refuses a file some other program wrote, or one a newer version of this code migrated.
+    private static func checkSchema(_ pool: DatabasePool) throws {
+        try pool.read { db in
+            let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let applied = try SQLiteSchema.migrator(now: 0).appliedIdentifiers(db)
+            let tableCount =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                ?? 0
+            if applicationID != 0 && applicationID != SQLiteSchema.applicationID {
+                throw StoreError(.unsupportedSchema, "not a Paychan channel store (application_id \(applicationID))")
+            }
+            if applied.isEmpty && tableCount > 0 {
+                throw StoreError(.unsupportedSchema, "not a Paychan channel store (tables without schema history)")
+            }
+            let unknown = applied.subtracting(SQLiteSchema.migrationIdentifiers)
+            if !unknown.isEmpty {
+                throw StoreError(
+                    .unsupportedSchema,
+                    "written by a newer version: unknown schema migrations \(unknown.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+}

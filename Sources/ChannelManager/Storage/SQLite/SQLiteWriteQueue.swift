@@ -1,0 +1,219 @@
+import Dispatch
+import Synchronization
+
+/// What the writer thread does for one ticket.
+enum QueuedOperation: Sendable {
+    /// One `enqueue` call's writes, applied all or none.
+    case writes([StoreWrite])
+    /// Reserve the next index of a key family.
+    case reserveKeyIndex(KeyFamily)
+    /// Delete channels that ended before a cutoff.
+    case prune(endedBefore: UInt64)
+}
+
+/// What an operation produced, once committed.
+enum OperationValue: Sendable, Equatable {
+    case none
+    case keyIndex(UInt32)
+    case pruned(Int)
+}
+
+/// How a ticket ended.
+enum TicketOutcome: Sendable {
+    /// Committed and synced.
+    case applied(OperationValue)
+    /// Refused alone (it did not fit the stored data); nothing of it was applied, the store goes on.
+    case refused(StoreError)
+    /// The store failed with or before this ticket; nothing of it was applied.
+    case storeFailed(StoreError)
+}
+
+/// One ticket's operation, waiting for the writer.
+struct QueuedGroup: Sendable {
+    let sequence: UInt64
+    let operation: QueuedOperation
+}
+
+/// The queue between callers and the writer thread: pending operations, the tickets' outcomes,
+/// and the continuations waiting for them. Everything is behind one `Mutex`, held only for a few
+/// array operations; the writer sleeps on a semaphore that an enqueue signals only when the
+/// writer is idle, so under load an enqueue costs no system call.
+final class SQLiteWriteQueue: Sendable {
+    private struct Failure {
+        /// What failed the store.
+        let error: StoreError
+        /// The failed batch's tickets get `error`; later tickets get `.failed`.
+        let from: UInt64
+        let through: UInt64
+    }
+
+    private struct State {
+        /// The last ticket issued.
+        var issued: UInt64 = 0
+        /// Every ticket up to this one is committed or refused.
+        var settledThrough: UInt64 = 0
+        var pending: [QueuedGroup] = []
+        var waiters: [UInt64: [CheckedContinuation<TicketOutcome, Never>]] = [:]
+        /// Refused tickets (rare: a caller's bug or a race with pruning), kept so that a late
+        /// wait still gets the error.
+        var refused: [UInt64: StoreError] = [:]
+        var failure: Failure?
+        var closing = false
+        var writerIdle = false
+        var statistics = SQLiteChannelStore.Statistics()
+
+        /// The outcome of a ticket that needs no waiting, or nil while it is still queued.
+        func settledOutcome(_ sequence: UInt64) -> TicketOutcome? {
+            guard sequence <= issued else {
+                return .refused(.unknownTicket(StoreTicket(sequence: sequence)))
+            }
+            if let failure, sequence >= failure.from {
+                return .storeFailed(sequence <= failure.through ? failure.error : .failed(after: failure.error))
+            }
+            if sequence <= settledThrough {
+                return refused[sequence].map(TicketOutcome.refused) ?? .applied(.none)
+            }
+            return nil
+        }
+
+        /// Appends an operation unless the store has failed or is closing; returns whether the
+        /// writer must be woken.
+        mutating func append(_ operation: QueuedOperation) -> Bool {
+            guard failure == nil, !closing else { return false }
+            pending.append(QueuedGroup(sequence: issued, operation: operation))
+            guard writerIdle else { return false }
+            writerIdle = false
+            return true
+        }
+    }
+
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+
+    // MARK: Callers
+
+    /// Queues an operation; returns its ticket's sequence number. Never blocks on IO.
+    func enqueue(_ operation: QueuedOperation) -> UInt64 {
+        let (sequence, signal) = state.withLock { state in
+            state.issued += 1
+            return (state.issued, state.append(operation))
+        }
+        if signal { wake.signal() }
+        return sequence
+    }
+
+    /// Queues an operation and waits for its outcome.
+    func enqueueAndWait(_ operation: QueuedOperation) async -> TicketOutcome {
+        await withCheckedContinuation { continuation in
+            let (immediate, signal) = state.withLock { state -> (TicketOutcome?, Bool) in
+                state.issued += 1
+                let sequence = state.issued
+                if let outcome = state.settledOutcome(sequence) { return (outcome, false) }
+                let signal = state.append(operation)
+                state.waiters[sequence, default: []].append(continuation)
+                return (nil, signal)
+            }
+            if signal { wake.signal() }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    /// Waits for a ticket's outcome.
+    func outcome(of sequence: UInt64) async -> TicketOutcome {
+        await withCheckedContinuation { continuation in
+            let immediate = state.withLock { state -> TicketOutcome? in
+                if let outcome = state.settledOutcome(sequence) { return outcome }
+                state.waiters[sequence, default: []].append(continuation)
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    /// Returns once every ticket issued so far is settled, so that a read sees its writes;
+    /// throws `.failed` once the store has failed or closed.
+    func readBarrier() async throws(StoreError) {
+        let latest = state.withLock { $0.issued }
+        if case .storeFailed(let error) = await outcome(of: latest) { throw .failed(after: error) }
+        if let failure = state.withLock({ $0.failure }) { throw .failed(after: failure.error) }
+    }
+
+    var statistics: SQLiteChannelStore.Statistics { state.withLock { $0.statistics } }
+
+    /// Stops taking operations: later tickets fail with `.failed`. The writer finishes what is
+    /// queued, then ``takeBatch()`` returns nil.
+    func beginClosing() {
+        let signal = state.withLock { state -> Bool in
+            state.closing = true
+            if state.failure == nil {
+                state.failure = Failure(
+                    error: StoreError(.failed, "the store is closed"), from: state.issued + 1, through: state.issued)
+            }
+            let signal = state.writerIdle
+            state.writerIdle = false
+            return signal
+        }
+        if signal { wake.signal() }
+    }
+
+    // MARK: Writer thread
+
+    /// Everything pending, sleeping while there is nothing; nil once closing and drained.
+    func takeBatch() -> [QueuedGroup]? {
+        while true {
+            let batch = state.withLock { state -> [QueuedGroup]? in
+                if !state.pending.isEmpty {
+                    defer { state.pending = [] }
+                    return state.pending
+                }
+                if state.closing { return nil }
+                state.writerIdle = true
+                return []
+            }
+            guard let batch else { return nil }
+            if !batch.isEmpty { return batch }
+            wake.wait()
+        }
+    }
+
+    /// Records a committed batch and resumes its waiters.
+    func finish(_ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int) {
+        guard let last = batch.last else { return }
+        let resumptions = state.withLock { state in
+            state.settledThrough = last.sequence
+            state.statistics.commits += 1
+            state.statistics.tickets += batch.count
+            state.statistics.writes += writes
+            state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)
+            var resumptions: [(CheckedContinuation<TicketOutcome, Never>, TicketOutcome)] = []
+            for (group, outcome) in zip(batch, outcomes) {
+                if case .refused(let error) = outcome {
+                    state.refused[group.sequence] = error
+                    state.statistics.refusedTickets += 1
+                }
+                if let waiters = state.waiters.removeValue(forKey: group.sequence) {
+                    for waiter in waiters { resumptions.append((waiter, outcome)) }
+                }
+            }
+            return resumptions
+        }
+        for (continuation, outcome) in resumptions { continuation.resume(returning: outcome) }
+    }
+
+    /// Records that a batch could not be committed: the store fails; every waiter is resumed.
+    func fail(_ batch: ArraySlice<QueuedGroup>, with error: StoreError) {
+        guard let first = batch.first, let last = batch.last else { return }
+        let resumptions = state.withLock { state in
+            state.failure = Failure(error: error, from: first.sequence, through: last.sequence)
+            state.pending = []
+            var resumptions: [(CheckedContinuation<TicketOutcome, Never>, TicketOutcome)] = []
+            for (sequence, waiters) in state.waiters {
+                let outcome = state.settledOutcome(sequence) ?? .storeFailed(.failed(after: error))
+                for waiter in waiters { resumptions.append((waiter, outcome)) }
+            }
+            state.waiters = [:]
+            return resumptions
+        }
+        for (continuation, outcome) in resumptions { continuation.resume(returning: outcome) }
+    }
+}

@@ -1,0 +1,72 @@
+import Dispatch
+import Foundation
+import GRDB
+
+/// The store's one writer: a dedicated thread that takes everything queued, applies it in one
+/// write transaction (one WAL sync at commit), then resumes the waiters. Concurrent writes from
+/// many channels so share a commit.
+final class SQLiteWriterThread: Sendable {
+    private let queue: SQLiteWriteQueue
+    private let pool: DatabasePool
+    private let clock: any ManagerClock
+    /// The most tickets one transaction takes: a longer queue is committed in several, so the
+    /// first waiters need not wait for the whole queue to be applied.
+    private let maxTicketsPerCommit: Int
+    /// Signalled when the thread leaves its loop.
+    private let exited = DispatchSemaphore(value: 0)
+
+    init(queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int) {
+        self.queue = queue
+        self.pool = pool
+        self.clock = clock
+        self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
+    }
+
+    /// Starts the thread.
+    func start() {
+        let thread = Thread { [self] in
+            while let batch = queue.takeBatch() {
+                var start = batch.startIndex
+                while start < batch.endIndex {
+                    let end = min(start + maxTicketsPerCommit, batch.endIndex)
+                    // After a failed commit the queue has failed every later ticket.
+                    guard commit(batch[start..<end]) else { break }
+                    start = end
+                }
+            }
+            exited.signal()
+        }
+        thread.name = "paychan.store.writer"
+        thread.start()
+    }
+
+    /// Blocks until the thread has left its loop (after ``SQLiteWriteQueue/beginClosing()``).
+    func waitUntilExited() {
+        exited.wait()
+        // Let any other caller waiting for the exit through too.
+        exited.signal()
+    }
+
+    /// Commits a batch in one transaction; returns false if it failed (and the store with it).
+    private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
+        let now = clock.now()
+        var outcomes: [TicketOutcome] = []
+        outcomes.reserveCapacity(batch.count)
+        var writes = 0
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    var applier = SQLiteWriteApplier(db: db, now: now)
+                    for group in batch { outcomes.append(try applier.apply(group.operation)) }
+                    writes = applier.writesApplied
+                    return .commit
+                }
+            }
+        } catch {
+            queue.fail(batch, with: StoreError.from(error, "commit failed"))
+            return false
+        }
+        queue.finish(batch, outcomes: outcomes, writes: writes)
+        return true
+    }
+}

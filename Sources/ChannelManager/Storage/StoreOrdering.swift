@@ -1,0 +1,32 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+
+/// The order in which every store returns lists: channels by expiry (then contract txid), wallet
+/// outputs by txid (display order) and index. Comparisons work on bytes, without building
+/// strings.
+enum StoreOrdering {
+    static func server(_ a: ServerChannelRecord, _ b: ServerChannelRecord) -> Bool {
+        a.expiry != b.expiry ? a.expiry < b.expiry : displayOrderLess(a.contractTxid, b.contractTxid)
+    }
+
+    static func client(_ a: ClientChannelRecord, _ b: ClientChannelRecord) -> Bool {
+        a.expiry != b.expiry ? a.expiry < b.expiry : displayOrderLess(a.contractTxid, b.contractTxid)
+    }
+
+    static func wallet(_ a: WalletOutput, _ b: WalletOutput) -> Bool {
+        a.outpoint.txid != b.outpoint.txid
+            ? displayOrderLess(a.outpoint.txid, b.outpoint.txid) : a.outpoint.index < b.outpoint.index
+    }
+
+    /// Whether `a`'s display hex sorts before `b`'s: display order is the internal bytes reversed.
+    private static func displayOrderLess(_ a: Hash256, _ b: Hash256) -> Bool {
+        let x = a.internalBytes
+        let y = b.internalBytes
+        var index = x.count - 1
+        while index >= 0 {
+            if x[index] != y[index] { return x[index] < y[index] }
+            index -= 1
+        }
+        return false
+    }
+}

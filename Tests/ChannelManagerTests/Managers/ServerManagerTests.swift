@@ -1,0 +1,84 @@
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import Testing
+
+@Suite("Server manager: takeover, manual close, fee bumps")
+struct ServerManagerTests {
+    static let sats = ManagerTestbed.sats
+
+    @Test("a new connection resuming a channel in use ends the old connection")
+    func takeover() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, firstServer, _) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        try await first.pay(Self.sats(1_000))
+        // The client's manager will not offer a channel another of its sessions holds, so a
+        // second client manager over the same store plays the reconnecting client.
+        let other = ClientManager(
+            config: bed.client.config, store: bed.clientStore, chain: bed.chain, funder: bed.wallet,
+            keychain: try ChannelKeychain(seed: [UInt8](repeating: 0xC1, count: 32)), clock: bed.clock)
+        let pipe = InMemoryPipe()
+        let serverSession = try await bed.server.accept(pipe.serverEnd)
+        pipe.serverEnd.attach(serverSession.receive, closed: serverSession.connectionClosed)
+        let second = try other.connect(serverID: "server", connection: pipe.clientEnd)
+        pipe.clientEnd.attach(second.receive, closed: second.connectionClosed)
+        let reopened = try await second.open(value: Self.sats(500_000))
+        #expect(reopened.resumed)
+        #expect(reopened.contractTxid == opened.contractTxid)
+        await firstServer.waitUntilEnded()
+        #expect(firstServer.isEnded)
+        try await second.pay(Self.sats(1_000))
+        let record = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        #expect(record.bestValueToServer == Self.sats(3_000))
+    }
+
+    @Test("an operator closes a channel by hand; a connected client gets CLOSE with the settlement")
+    func manualClose() async throws {
+        let bed = try await ManagerTestbed()
+        let (session, _, _) = try await bed.connect()
+        let opened = try await session.open(value: Self.sats(500_000))
+        try await session.pay(Self.sats(4_000))
+        let record = try await bed.server.settle(contractTxid: opened.contractTxid)
+        #expect(record.state == .settled)
+        let settlement = try #require(record.settlement)
+        await session.waitUntilEnded()
+        let clientRecord = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        #expect(clientRecord.state == .settled)
+        #expect(clientRecord.settlement == settlement)
+        await #expect(throws: ServerManagerError.self) {
+            try await bed.server.settle(contractTxid: opened.contractTxid)
+        }
+    }
+
+    @Test("a settlement that does not confirm is replaced at a higher fee rate")
+    func feeBump() async throws {
+        let bed = try await ManagerTestbed()
+        let (session, _, pipe) = try await bed.connect()
+        let opened = try await session.open(value: Self.sats(500_000))
+        try await session.pay(Self.sats(50_000))
+        pipe.cut()
+        let events = bed.server.events()
+        let first = try await bed.server.settle(contractTxid: opened.contractTxid)
+        let original = try #require(first.settlement)
+        #expect(bed.chain.mempoolTxids.contains(original.txid))
+
+        bed.chain.estimatedFeeRate = try FeeRate(satoshisPerVirtualByte: 20)
+        bed.clock.advance(by: bed.server.config.settlementRebroadcastAfter + bed.server.config.chainCheckInterval)
+        let bumped = await firstEvent(in: events) { (event: ServerManagerEvent) in
+            if case .settlementBumped(let txid, _, _) = event { return txid == opened.contractTxid }
+            return false
+        }
+        #expect(bumped)
+        let record = try #require(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid))
+        let replacement = try #require(record.settlement)
+        #expect(replacement.txid != original.txid)
+        #expect(bed.chain.mempoolTxids.contains(replacement.txid))
+        #expect(!bed.chain.mempoolTxids.contains(original.txid))
+        #expect(try replacement.totalOutputValue() < original.totalOutputValue())
+        // Once mined, nothing more is bumped.
+        bed.chain.mine()
+        await bed.server.checkChain()
+        #expect(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)?.settlement == replacement)
+    }
+}
