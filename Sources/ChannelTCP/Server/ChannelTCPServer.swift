@@ -40,6 +40,7 @@ public final class ChannelTCPServer: Sendable {
     private let connections = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
 
+    /// A server that is not listening yet: call ``start(host:port:serverManager:configuration:)``.
     public init() {}
 
     /// The port the server listens on (the one picked by the system when started with port 0),
