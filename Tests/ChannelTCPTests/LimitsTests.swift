@@ -77,5 +77,26 @@ extension ChannelTCPSuite {
             }
             await bed.shutdown()
         }
+
+        @Test("a port in use is reported; the server can then be started elsewhere")
+        func portInUse() async throws {
+            let bed = try await TCPTestbed()
+            let second = ChannelTCPServer()
+            do {
+                try await second.start(host: TCPTestbed.host, port: bed.port, serverManager: bed.server)
+                Issue.record("binding a port in use should fail")
+            } catch {
+                guard case .bindFailed(_, let port, _) = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+                #expect(port == bed.port)
+            }
+            #expect(second.port == nil)
+            try await second.start(host: TCPTestbed.host, port: 0, serverManager: bed.server)
+            #expect(second.port != nil && second.port != bed.port)
+            await second.stop()
+            await bed.shutdown()
+        }
     }
 }

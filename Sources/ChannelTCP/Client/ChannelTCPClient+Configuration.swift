@@ -19,6 +19,7 @@ extension ChannelTCPClient {
         /// Where connection events are logged. Default label `paychan.tcp.client`.
         public var logger: Logger
 
+        /// A configuration with the defaults documented on each property; pass only what differs.
         public init(
             connectTimeout: Duration = .seconds(10),
             maxBufferedOutboundBytes: Int = 256 * 1024,

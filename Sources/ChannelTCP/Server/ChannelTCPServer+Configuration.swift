@@ -34,6 +34,7 @@ extension ChannelTCPServer {
         /// Where connection events are logged. Default label `paychan.tcp.server`.
         public var logger: Logger
 
+        /// A configuration with the defaults documented on each property; pass only what differs.
         public init(
             handshakeTimeout: Duration = .seconds(60),
             idleTimeout: Duration? = .seconds(600),

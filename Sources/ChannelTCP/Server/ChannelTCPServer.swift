@@ -40,6 +40,7 @@ public final class ChannelTCPServer: Sendable {
     private let connections = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
 
+    /// A server that is not listening yet: call ``start(host:port:serverManager:configuration:)``.
     public init() {}
 
     /// The port the server listens on (the one picked by the system when started with port 0),
@@ -67,6 +68,26 @@ public final class ChannelTCPServer: Sendable {
             ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads) : nil
         let group: any EventLoopGroup =
             configuration.eventLoopGroup ?? ownedGroup ?? MultiThreadedEventLoopGroup.singleton
+        let running: Running
+        do {
+            running = try await bind(
+                host: host, port: port, group: group, ownedGroup: ownedGroup, manager: serverManager,
+                configuration: configuration)
+        } catch {
+            // Everything made on the group is released by now: it can be shut down.
+            try? await ownedGroup?.shutdownGracefully()
+            phase.withLock { $0 = .idle }
+            throw .bindFailed(host: host, port: port, reason: "\(error)")
+        }
+        boundPort.store(running.serverChannel.localAddress?.port ?? port, ordering: .releasing)
+        phase.withLock { $0 = .running(running) }
+        configuration.logger.info("listening on \(host):\(self.port ?? port)")
+    }
+
+    private func bind(
+        host: String, port: Int, group: any EventLoopGroup, ownedGroup: MultiThreadedEventLoopGroup?,
+        manager: ServerManager, configuration: Configuration
+    ) async throws -> Running {
         let quiesce = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: configuration.backlog)
@@ -85,21 +106,10 @@ public final class ChannelTCPServer: Sendable {
                     low: configuration.maxBufferedOutboundBytes / 2, high: configuration.maxBufferedOutboundBytes)
             )
             .childChannelInitializer { channel in
-                self.setUp(channel, manager: serverManager, configuration: configuration)
+                self.setUp(channel, manager: manager, configuration: configuration)
             }
-        let serverChannel: any Channel
-        do {
-            serverChannel = try await bootstrap.bind(host: host, port: port).get()
-        } catch {
-            try? await ownedGroup?.shutdownGracefully()
-            phase.withLock { $0 = .idle }
-            throw .bindFailed(host: host, port: port, reason: "\(error)")
-        }
-        boundPort.store(serverChannel.localAddress?.port ?? port, ordering: .releasing)
-        phase.withLock {
-            $0 = .running(Running(serverChannel: serverChannel, quiesce: quiesce, ownedGroup: ownedGroup))
-        }
-        configuration.logger.info("listening on \(host):\(self.port ?? port)")
+        let serverChannel = try await bootstrap.bind(host: host, port: port).get()
+        return Running(serverChannel: serverChannel, quiesce: quiesce, ownedGroup: ownedGroup)
     }
 
     /// Stops listening and closes every connection (sessions see the connection close; open
