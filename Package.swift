@@ -76,7 +76,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "PaychanCLITests", dependencies: ["paychan"]),
+        .testTarget(name: "PaychanCLITests", dependencies: ["paychan", "BitcoinPrimitives"]),
         .testTarget(
             name: "ReadmeExamplesTests",
             dependencies: ["ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives"]),
