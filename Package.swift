@@ -62,6 +62,7 @@ let package = Package(
                 "ChannelManager",
                 "ChannelTCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
@@ -75,6 +76,10 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "PaychanCLITests", dependencies: ["paychan"]),
+        .testTarget(
+            name: "ReadmeExamplesTests",
+            dependencies: ["ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives"]),
         .testTarget(
             name: "ChannelTCPTests",
             dependencies: [

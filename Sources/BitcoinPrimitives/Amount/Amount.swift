@@ -22,6 +22,7 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// An amount from an unsigned wire value (protobuf `uint64`); throws above ``maxMoney``.
+    @_disfavoredOverload
     public init(satoshis: UInt64) throws(AmountError) {
         guard satoshis <= UInt64(Self.maxMoney.satoshis) else { throw .aboveMaximum(Int64(clamping: satoshis)) }
         self.satoshis = Int64(satoshis)

@@ -200,30 +200,26 @@ public final class ClientSession: Sendable {
     }
 
     private func drain() async {
-        var durable: StoreTicket?
-        while let (ticket, effect) = state.withLock({ state in
-            if let next = state.outbox.next() { return next }
-            state.outbox.draining = false
-            return nil
-        }) {
-            if let ticket, durable.map({ $0 < ticket }) ?? true {
-                do throws(StoreError) {
-                    try await manager.store.waitUntilDurable(ticket)
-                    durable = ticket
-                } catch {
-                    manager.logger.error("session \(id): store failed: \(error)")
-                    state.withLock { state in
-                        state.outbox.discardAll()
-                        if var machine = state.machine {
-                            let effects = machine.storeFailed(error.message)
-                            state.machine = machine
-                            queue(effects, in: &state)
-                        }
-                    }
-                    continue
+        await EffectOutbox.release(
+            next: {
+                state.withLock { state in
+                    if let next = state.outbox.next() { return next }
+                    state.outbox.draining = false
+                    return nil
                 }
-            }
-            await perform(effect)
-        }
+            },
+            store: manager.store,
+            storeFailed: { error in
+                manager.logger.error("session \(id): store failed: \(error)")
+                state.withLock { state in
+                    state.outbox.discardAll()
+                    if var machine = state.machine {
+                        let effects = machine.storeFailed(error.message)
+                        state.machine = machine
+                        queue(effects, in: &state)
+                    }
+                }
+            },
+            perform: { await perform($0) })
     }
 }

@@ -116,27 +116,23 @@ public final class ServerSession: Sendable {
 
     /// Releases queued effects in order until none is left.
     private func drain() async {
-        var durable: StoreTicket?
-        while let (ticket, effect) = state.withLock({ state in
-            if let next = state.outbox.next() { return next }
-            state.outbox.draining = false
-            return nil
-        }) {
-            if let ticket, durable.map({ $0 < ticket }) ?? true {
-                do throws(StoreError) {
-                    try await manager.store.waitUntilDurable(ticket)
-                    durable = ticket
-                } catch {
-                    manager.logger.error("session \(id): store failed: \(error)")
-                    state.withLock { state in
-                        state.outbox.discardAll()
-                        queue(state.machine.storeFailed(error.message), in: &state)
-                    }
-                    continue
+        await EffectOutbox.release(
+            next: {
+                state.withLock { state in
+                    if let next = state.outbox.next() { return next }
+                    state.outbox.draining = false
+                    return nil
                 }
-            }
-            await perform(effect)
-        }
+            },
+            store: manager.store,
+            storeFailed: { error in
+                manager.logger.error("session \(id): store failed: \(error)")
+                state.withLock { state in
+                    state.outbox.discardAll()
+                    queue(state.machine.storeFailed(error.message), in: &state)
+                }
+            },
+            perform: { await perform($0) })
     }
 
     private func perform(_ effect: ServerEffect) async {

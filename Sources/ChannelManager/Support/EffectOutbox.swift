@@ -31,6 +31,28 @@ struct EffectOutbox<Effect> {
         return item
     }
 
+    /// Releases effects in order until `next` has none: before each one, waits until the writes
+    /// it depends on are durable. A failed write is handed to `storeFailed` (which should discard
+    /// what depends on it and queue the machine's failure effects), and release goes on.
+    static func release(
+        next: () -> (ticket: StoreTicket?, effect: Effect)?, store: any ChannelStore,
+        storeFailed: (StoreError) -> Void, perform: (Effect) async -> Void
+    ) async {
+        var durable: StoreTicket?
+        while let (ticket, effect) = next() {
+            if let ticket, durable.map({ $0 < ticket }) ?? true {
+                do throws(StoreError) {
+                    try await store.waitUntilDurable(ticket)
+                    durable = ticket
+                } catch {
+                    storeFailed(error)
+                    continue
+                }
+            }
+            await perform(effect)
+        }
+    }
+
     /// Drops every queued effect (a write they depend on failed) and forgets the last ticket.
     mutating func discardAll() {
         items.removeAll()

@@ -82,3 +82,32 @@ struct ServerManagerTests {
         #expect(try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)?.settlement == replacement)
     }
 }
+
+@Suite("Store failures")
+struct StoreFailureTests {
+    @Test("a server store failure acknowledges nothing more: the pending payment fails with the server's ERROR")
+    func serverStoreFails() async throws {
+        let bed = try await ManagerTestbed()
+        let (session, serverSession, _) = try await bed.connect()
+        let opened = try await session.open(value: ManagerTestbed.sats(500_000))
+        try await session.pay(ManagerTestbed.sats(1_000))
+        let store = try #require(bed.serverStore as? InMemoryChannelStore)
+        store.failWrite(afterEnqueues: 1)
+        do {
+            try await session.pay(ManagerTestbed.sats(1_000))
+            Issue.record("the payment was acknowledged although the server could not store it")
+        } catch {
+            guard case .ended(.remoteError(let code, _)) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(code == .other)
+        }
+        await serverSession.waitUntilEnded()
+        // The failed store refuses everything until it is reopened.
+        await #expect(throws: StoreError.self) { try await store.serverChannel(contractTxid: opened.contractTxid) }
+        // The client counts the refused payment as signed away all the same.
+        let clientRecord = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        #expect(clientRecord.paidToServer == ManagerTestbed.sats(3_000))
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import ChannelTCP
+import Foundation
+import Logging
+
+/// `paychan client`: opens (or reopens) a channel to a server and pays.
+struct ClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Open (or reopen) a payment channel to a server and pay over it.",
+        discussion: """
+            Keeps its channels in DIR/channels.sqlite (keys from DIR/seed, created with mode 0600 \
+            when absent). With a stored open channel to the same HOST:PORT that has money left, \
+            it reopens that channel instead of funding a new one. Exit status: 0 on success, \
+            1 for bad arguments or local failures, 2 when the server cannot be reached, 3 when \
+            the server refused the channel or a payment (its error code is printed), 4 when the \
+            wallet or the channel holds too little money.
+            """)
+
+    @Option(name: .long, help: "The server, HOST:PORT.")
+    var server: String
+
+    @Option(name: .long, help: "Directory for the channel store and seed (created when absent).")
+    var dir: String
+
+    @Option(name: .long, help: "Value to lock into a new channel, in satoshis.")
+    var channelValue: Int64
+
+    @Option(name: .long, help: "Number of payments to make after the channel is open.")
+    var payments: Int = 1
+
+    @Option(name: .long, help: "Amount of each payment, in satoshis.")
+    var amount: Int64
+
+    @Option(name: .long, help: "Protocol: 1, 2, or 2-allow-1 (ask for 2, accept 1).")
+    var `protocol`: String = "2"
+
+    @Option(name: .long, help: "Text sent with every payment (UPDATE_PAYMENT.info).")
+    var info: String?
+
+    @Flag(name: .long, help: "Ask the server to settle the channel after the payments.")
+    var close = false
+
+    @Option(
+        name: .long,
+        help: "Chain backend. `memory`: an in-process regtest chain; the wallet funds itself from a regtest coinbase.")
+    var chain: String = "memory"
+
+    @Flag(name: .long, help: "Print one JSON document with the outcome.")
+    var json = false
+
+    func run() async throws {
+        do throws(CommandFailure) {
+            try await pay()
+        } catch {
+            FileHandle.standardError.write(Data("paychan client: \(error.description)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    private func pay() async throws(CommandFailure) {
+        guard chain == "memory" else { throw CommandFailure("unknown chain backend \(chain); only `memory` exists") }
+        let selector: VersionSelector
+        switch `protocol` {
+        case "1": selector = .v1
+        case "2": selector = .v2
+        case "2-allow-1": selector = .v2AllowV1
+        default: throw CommandFailure("--protocol must be 1, 2 or 2-allow-1, not \(`protocol`)")
+        }
+        let address = try HostPort(server, option: "--server")
+        guard let value = try? Amount(satoshis: channelValue), value > .zero else {
+            throw CommandFailure("--channel-value must be a positive number of satoshis")
+        }
+        guard let each = try? Amount(satoshis: amount), each > .zero else {
+            throw CommandFailure("--amount must be a positive number of satoshis")
+        }
+        guard payments >= 0 else { throw CommandFailure("--payments must not be negative") }
+
+        let directory = DataDirectory(path: dir)
+        try directory.create()
+        let clock = SystemClock()
+        let store = try directory.openStore(clock: clock)
+        defer { store.close() }
+        let keychain = try directory.keychain()
+        let memoryChain = MemoryChain(clock: clock, acceptsUnknownInputs: true)
+        let wallet: SeedWallet
+        do { wallet = try await SeedWallet(keychain: keychain, store: store, chain: memoryChain) } catch {
+            throw CommandFailure("wallet: \(error)")
+        }
+        var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
+        channelConfig.timeWindow = 24 * 3600 - 60
+        let manager = ClientManager(
+            config: ClientManagerConfig(channel: channelConfig), store: store, chain: memoryChain, funder: wallet,
+            keychain: keychain, clock: clock)
+        do { try await manager.start() } catch { throw CommandFailure("cannot start: \(error)") }
+        try await topUp(wallet, memoryChain, for: value)
+
+        let session: ClientSession
+        do {
+            session = try await ChannelTCPClient.connect(
+                host: address.host, port: address.port, clientManager: manager, serverID: address.description)
+        } catch {
+            throw CommandFailure("cannot reach \(address): \(error)", exitCode: 2)
+        }
+        let opened: OpenedChannel
+        do { opened = try await session.open(value: value) } catch {
+            throw Self.failure(error, doing: "open a channel")
+        }
+        var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
+        let infoBytes = info.map { Array($0.utf8) }
+        for _ in 0..<payments {
+            do {
+                let receipt = try await session.pay(each, info: infoBytes)
+                acked = (try? acked.adding(receipt.amount)) ?? acked
+            } catch {
+                throw Self.failure(error, doing: "pay")
+            }
+        }
+        let signedAway = session.record?.paidToServer ?? .zero
+        var settlement: Transaction?
+        if close {
+            do { settlement = try await session.close() } catch { throw Self.failure(error, doing: "close") }
+        }
+        let outcome = ClientOutcome(
+            protocolVersion: Int(session.record?.version.rawValue ?? selector.requested.rawValue),
+            channelValue: opened.value.satoshis, contractTxid: opened.contractTxid.displayHex, reopened: opened.resumed,
+            paidAcked: acked.satoshis, paidSigned: signedAway.satoshis,
+            settlement: settlement.map { ClientOutcome.Settlement(txid: $0.txid.displayHex, hex: $0.serialized.hex) })
+        await manager.shutdown()
+        if json {
+            do { try printJSON(outcome) } catch { throw CommandFailure("cannot print JSON: \(error)") }
+        } else {
+            print("channel \(outcome.contractTxid) \(opened.resumed ? "reopened" : "opened"), value \(opened.value)")
+            print("paid \(acked) acknowledged (\(signedAway) signed away in all)")
+            if let settlement { print("settled by \(settlement.txid.displayHex)") }
+        }
+    }
+
+    /// Funds the wallet from a regtest coinbase when it holds too little for `value` and fees.
+    private func topUp(_ wallet: SeedWallet, _ chain: MemoryChain, for value: Amount) async throws(CommandFailure) {
+        let margin = Amount(exactly: 100_000) ?? .zero
+        let needed = (try? value.adding(margin)) ?? value
+        let available: Amount
+        do { available = try await wallet.balance().available } catch { throw CommandFailure("wallet: \(error)") }
+        guard available < needed else { return }
+        do { try await chain.fund(wallet, amount: needed) } catch {
+            throw CommandFailure("cannot fund the wallet: \(error)", exitCode: 4)
+        }
+    }
+
+    /// Maps a session failure to a message and exit status.
+    static func failure(_ error: ClientSessionError, doing what: String) -> CommandFailure {
+        switch error {
+        case .ended(.remoteError(let code, let explanation)):
+            return CommandFailure("the server refused to \(what): \(code) \(explanation)", exitCode: 3)
+        case .ended(.localError(let channelError)) where channelError.code == .channelValueTooLarge:
+            return CommandFailure("cannot \(what): \(channelError.explanation)", exitCode: 4)
+        case .ended(.localError(let channelError)) where channelError.explanation.contains("could not fund"):
+            return CommandFailure("cannot \(what): \(channelError.explanation)", exitCode: 4)
+        case .ended(.localError(let channelError)):
+            return CommandFailure(
+                "cannot \(what): we refused the server's \(channelError.code): \(channelError.explanation)", exitCode: 3
+            )
+        case .payment(.insufficientValue(let available)):
+            return CommandFailure("cannot \(what): the channel has only \(available) left", exitCode: 4)
+        case .ended(let reason):
+            return CommandFailure("cannot \(what): the connection ended (\(reason))", exitCode: 2)
+        default:
+            return CommandFailure("cannot \(what): \(error)")
+        }
+    }
+}
+
+/// What `paychan client --json` prints.
+struct ClientOutcome: Encodable {
+    struct Settlement: Encodable {
+        let txid: String
+        let hex: String
+    }
+
+    let protocolVersion: Int
+    let channelValue: Int64
+    let contractTxid: String
+    let reopened: Bool
+    let paidAcked: Int64
+    let paidSigned: Int64
+    let settlement: Settlement?
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol"
+        case channelValue = "channel_value"
+        case contractTxid = "contract_txid"
+        case reopened
+        case paidAcked = "paid_acked"
+        case paidSigned = "paid_signed"
+        case settlement
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(protocolVersion, forKey: .protocolVersion)
+        try container.encode(channelValue, forKey: .channelValue)
+        try container.encode(contractTxid, forKey: .contractTxid)
+        try container.encode(reopened, forKey: .reopened)
+        try container.encode(paidAcked, forKey: .paidAcked)
+        try container.encode(paidSigned, forKey: .paidSigned)
+        try container.encode(settlement, forKey: .settlement)  // null when absent
+    }
+}

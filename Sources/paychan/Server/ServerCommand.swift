@@ -1,0 +1,97 @@
+import ArgumentParser
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import ChannelTCP
+import Foundation
+import Logging
+
+/// `paychan server`: a long-running channel server.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run a payment channel server (bitcoinj-compatible) until SIGTERM or Ctrl-C.",
+        discussion: """
+            Accepts channels over TCP, stores them in DIR/channels.sqlite (keys from DIR/seed, \
+            created with mode 0600 when absent), logs one line per channel event, and settles \
+            every channel two hours before its refund unlocks. SIGTERM or Ctrl-C stops it \
+            without settling: open channels stay stored and clients can reopen them. Its share \
+            of every settlement goes to P2WPKH of its first wallet key (printed at start).
+            """)
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free port).")
+    var listen: String
+
+    @Option(name: .long, help: "Directory for the channel store and seed (created when absent).")
+    var dir: String
+
+    @Option(name: .long, help: "Network for the addresses it prints: regtest, testnet, signet or mainnet.")
+    var network: String = "regtest"
+
+    @Option(
+        name: .long,
+        help:
+            "Chain backend. `memory`: an in-process regtest chain that accepts contracts funded by outputs it has never seen, but refuses double spends."
+    )
+    var chain: String = "memory"
+
+    @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
+    var minChannel: Int64 = 100_000
+
+    @Option(name: .long, help: "Smallest total payment, in satoshis (bitcoinj clients accept at most 1000).")
+    var minPayment: Int64 = 1_000
+
+    @Option(name: .long, help: "Append the hex of every broadcast transaction to this file, one per line.")
+    var txLog: String?
+
+    func run() async throws {
+        guard chain == "memory" else { throw CommandFailure("unknown chain backend \(chain); only `memory` exists") }
+        guard let network = Network(rawValue: network) else {
+            throw CommandFailure("unknown network \(network): use regtest, testnet, signet or mainnet")
+        }
+        let address = try HostPort(listen, option: "--listen")
+        let minChannel = try amount(minChannel, "--min-channel")
+        let minPayment = try amount(minPayment, "--min-payment")
+        let directory = DataDirectory(path: dir)
+        try directory.create()
+        let clock = SystemClock()
+        let store = try directory.openStore(clock: clock)
+        let keychain = try directory.keychain()
+        let payout = try ServerPayout.script(keychain)
+        let log = try txLog.map { path throws(CommandFailure) in try TransactionLog(path: path) }
+        let config = ServerManagerConfig(
+            channel: ServerChannelConfig(payoutScript: payout, minChannelValue: minChannel, minPayment: minPayment),
+            eventHandler: { event in
+                if case .broadcast(let tx, _, true) = event { log?.append(tx) }
+            })
+        let memoryChain = MemoryChain(clock: clock, acceptsUnknownInputs: true)
+        let manager: ServerManager
+        do {
+            manager = try ServerManager(config: config, store: store, chain: memoryChain, keychain: keychain)
+            try await manager.start()
+        } catch {
+            throw CommandFailure("cannot start: \(error)")
+        }
+        let server = ChannelTCPServer()
+        do { try await server.start(host: address.host, port: address.port, serverManager: manager) } catch {
+            throw CommandFailure("cannot listen on \(address): \(error)")
+        }
+        let logger = Logger(label: "paychan.server")
+        let payoutAddress = (try? Address(scriptPubKey: payout, network: network))?.description ?? payout.bytes.hex
+        let port = server.port.map(String.init) ?? "?"
+        logger.info("listening on \(address.host):\(port), directory \(dir), payout \(payoutAddress)")
+        FileHandle.standardOutput.write(Data("listening on \(address.host):\(port)\n".utf8))
+        await SignalWaiter.waitForTermination()
+        logger.info("stopping: open channels stay stored")
+        await server.stop()
+        await manager.shutdown()
+        store.close()
+    }
+
+    private func amount(_ value: Int64, _ option: String) throws(CommandFailure) -> Amount {
+        guard let amount = try? Amount(satoshis: value), amount > .zero else {
+            throw CommandFailure("\(option) must be a positive number of satoshis, not \(value)")
+        }
+        return amount
+    }
+}
