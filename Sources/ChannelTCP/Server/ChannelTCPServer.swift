@@ -74,7 +74,6 @@ public final class ChannelTCPServer: Sendable {
                 host: host, port: port, group: group, ownedGroup: ownedGroup, manager: serverManager,
                 configuration: configuration)
         } catch {
-            // Everything made on the group is released by now: it can be shut down.
             try? await ownedGroup?.shutdownGracefully()
             phase.withLock { $0 = .idle }
             throw .bindFailed(host: host, port: port, reason: "\(error)")
@@ -88,7 +87,10 @@ public final class ChannelTCPServer: Sendable {
         host: String, port: Int, group: any EventLoopGroup, ownedGroup: MultiThreadedEventLoopGroup?,
         manager: ServerManager, configuration: Configuration
     ) async throws -> Running {
-        let quiesce = ServerQuiescingHelper(group: group)
+        // The helper completes a promise of its group when it is released, which NIO may do
+        // late (after a failed bind, once our group is shut down): give it the shared group,
+        // which is never shut down.
+        let quiesce = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -121,8 +123,7 @@ public final class ChannelTCPServer: Sendable {
     }
 
     /// Closes the listener and every connection; returns the group to shut down (nil inside
-    /// when the caller's group was used), or nil when the server was not running. The
-    /// quiescing helper is released on return: it completes a promise on the group when it goes.
+    /// when the caller's group was used), or nil when the server was not running.
     private func closeAll() async -> MultiThreadedEventLoopGroup?? {
         let running = phase.withLock { phase -> Running? in
             guard case .running(let running) = phase else { return nil }
@@ -155,6 +156,12 @@ public final class ChannelTCPServer: Sendable {
         return channel.eventLoop.makeFutureWithTask {
             try await manager.accept(connection)
         }.flatMapThrowing { session in
+            // However the channel ends (even before it is registered, when the pipeline never
+            // sees it go inactive), the session hears of it; a second notice is ignored.
+            channel.closeFuture.whenComplete { _ in
+                connection.markClosed()
+                session.connectionClosed()
+            }
             try channel.pipeline.syncOperations.addHandlers(
                 BackPressureHandler(),
                 ByteToMessageHandler(FrameDecoder()),
