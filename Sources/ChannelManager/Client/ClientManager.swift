@@ -45,16 +45,20 @@ public final class ClientManager: Sendable {
     }
 
     /// Arms the refund deadline of every stored channel the server has not settled, so a
-    /// channel is refunded after its lock time even across restarts.
+    /// channel is refunded after its lock time even across restarts, and lets the funder take
+    /// back what it reserved for contracts never stored (the process stopped between funding
+    /// a contract and storing its channel). Call it before connecting any session.
     public func start() async throws(ClientSessionError) {
         let scheduler = DeadlineScheduler<Hash256>(clock: clock) { [weak self] txid in
             await self?.refundIfUnsettled(txid)
         }
         self.scheduler.withLock { $0 = scheduler }
-        let records: [ClientChannelRecord]
-        do { records = try await store.clientChannels(serverID: nil, in: [.opening, .open]) } catch {
+        let all: [ClientChannelRecord]
+        do { all = try await store.clientChannels(serverID: nil, in: Set(ClientChannelRecord.State.allCases)) } catch {
             throw .store(error)
         }
+        await funder.releaseContracts(notAmong: Set(all.map(\.contractTxid)))
+        let records = all.filter { $0.state == .opening || $0.state == .open }
         for record in records { scheduler.schedule(record.contractTxid, at: refundTime(record.expiry)) }
         logger.info("client manager started: \(records.count) unsettled channels armed for refund")
     }
