@@ -113,13 +113,16 @@ public final class ClientManager: Sendable {
             throw .store(error)
         }
         let now = clock.now()
+        // Channels the server confirmed open come first: one stored while opening may never
+        // have reached the server (the process died as it was handed over), and offering it
+        // ahead of them would fund a new channel each time, never resuming theirs.
         let usable =
             stored
             .filter {
                 $0.valueLeft >= max(config.reopenMinimumValue, $0.minPayment)
                     && $0.expiry > now + config.reopenMinimumLifetime
             }
-            .sorted { $0.valueLeft > $1.valueLeft }
+            .sorted { $0.state == $1.state ? $0.valueLeft > $1.valueLeft : $0.state == .open }
         return registry.withLock { registry -> ClientChannelRecord? in
             guard var record = usable.first(where: { registry.holders[$0.contractTxid] == nil }) else { return nil }
             registry.holders[record.contractTxid] = session
