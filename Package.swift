@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "ChannelStateMachine", targets: ["ChannelStateMachine"]),
         .library(name: "ChannelManager", targets: ["ChannelManager"]),
         .executable(name: "paychan", targets: ["paychan"]),
+        // Test infrastructure only: the child process of the crash tests.
+        .executable(name: "paychan-crash-child", targets: ["PaychanCrashChild"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +51,11 @@ let package = Package(
                 "ChannelManager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Test infrastructure: the child process the crash tests (ChannelManagerTests/Crash) kill.
+        .executableTarget(
+            name: "PaychanCrashChild",
+            dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
         .testTarget(
