@@ -57,8 +57,12 @@ struct StoreReport: Codable {
             guard let spender = $0.spentBy else { return false }
             return !contracts.contains(spender)
         }
+        var serverReports: [ServerChannel] = []
+        for record in servers { serverReports.append(await check(record, rig: rig)) }
+        var clientReports: [ClientChannel] = []
+        for record in clients { clientReports.append(await check(record)) }
         return StoreReport(
-            server: servers.map { check($0, rig: rig) }, client: clients.map(check),
+            server: serverReports, client: clientReports,
             wallet: Wallet(
                 strandedOutputs: stranded.count, strandedValue: stranded.map(\.value.satoshis).reduce(0, +)))
     }
@@ -70,7 +74,7 @@ struct StoreReport: Codable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    private static func check(_ record: ServerChannelRecord, rig: CrashRig) -> ServerChannel {
+    private static func check(_ record: ServerChannelRecord, rig: CrashRig) async -> ServerChannel {
         var report = ServerChannel(
             contract: record.contractTxid.displayHex, state: record.state.rawValue,
             channelValue: record.channelValue.satoshis, bestValueToServer: record.bestValueToServer.satoshis,
@@ -109,6 +113,10 @@ struct StoreReport: Codable {
             report.problem = "the settlement does not verify: \(error)"
             return report
         }
+        if let refusal = await refusal(of: settlement, after: record.contract, at: CrashRig.now) {
+            report.problem = "a chain refuses the settlement: \(refusal)"
+            return report
+        }
         report.settleable = true
         let toServer = settlement.outputs.filter { $0.scriptPubKey == rig.payout }.map(\.value.satoshis).reduce(0, +)
         report.settlementToServer = toServer
@@ -134,7 +142,7 @@ struct StoreReport: Codable {
         throw NoSettlement(description: "the restored machine built no settlement")
     }
 
-    private static func check(_ record: ClientChannelRecord) -> ClientChannel {
+    private static func check(_ record: ClientChannelRecord) async -> ClientChannel {
         var report = ClientChannel(
             contract: record.contractTxid.displayHex, state: record.state.rawValue,
             channelValue: record.channelValue.satoshis, valueLeft: record.valueLeft.satoshis,
@@ -157,7 +165,30 @@ struct StoreReport: Codable {
             report.problem = "the refund does not verify: \(error)"
             return report
         }
+        if let refusal = await refusal(of: record.refund, after: record.contract, at: record.expiry + 1) {
+            report.problem = "after the expiry, a chain refuses the refund: \(refusal)"
+            return report
+        }
         report.refundable = true
         return report
+    }
+
+    /// Why a new chain (accepting the contract's inputs unseen, judging lock times by a clock at
+    /// `time`) refuses `transaction` once it has the contract, or nil when it accepts it: the
+    /// chain checks the spend of the contract's output with the script verifier, the fee, dust
+    /// and the lock time.
+    private static func refusal(of transaction: Transaction, after contract: Transaction, at time: UInt64) async
+        -> String?
+    {
+        let chain = MemoryChain(
+            clock: ManualClock(now: time),
+            configuration: MemoryChain.Configuration(acceptsUnknownInputs: true, lockTimeRule: .clock))
+        do {
+            try await chain.broadcast(contract)
+            try await chain.broadcast(transaction)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 }
