@@ -15,7 +15,8 @@ import Glibc
 /// ```
 /// paychan-crash-child --dir D --protocol 1|2
 ///                     [--pause-before K | --pause-after K | --pause-after-commit N | --pause-after-ack N]
-///                     [--lazy-store] [--recover] [--payments P] [--amount A] [--channel-value V]
+///                     [--lazy-store] [--pipelined] [--recover] [--payments P] [--amount A]
+///                     [--channel-value V]
 /// ```
 ///
 /// - Without `--recover` (phase "run"): funds the wallet, opens a channel, makes P payments of
@@ -25,7 +26,8 @@ import Glibc
 ///   P payments (3 by default), closes and prints the channels again (`FINAL`).
 ///
 /// `--lazy-store` hands writes to SQLite only once someone waits for them (see
-/// ``CountingStore``): the worst case for a crash.
+/// ``CountingStore``): the worst case for a crash. `--pipelined` makes the payments all at once
+/// (each `ACK` as its payment returns) instead of one after the other.
 ///
 /// At the pause point it prints `PAUSED <k> <message type>` (or `PAUSED <n> COMMIT …`,
 /// `PAUSED <n> ACK <total>`) and stops every thread with SIGSTOP, waiting for the parent's
@@ -57,6 +59,7 @@ enum PaychanCrashChild {
         var point = PausePoint.none
         var storeMode = CountingStore.Mode.eager
         var recover = false
+        var pipelined = false
         var payments: Int?
         var amount: Int64 = 1000
         var channelValue: Int64 = 200_000
@@ -109,6 +112,7 @@ enum PaychanCrashChild {
             case "--pause-after-ack": options.point = .afterAck(Int(try number(flag)))
             case "--lazy-store": options.storeMode = .lazy
             case "--recover": options.recover = true
+            case "--pipelined": options.pipelined = true
             case "--payments": options.payments = Int(try number(flag))
             case "--amount": options.amount = try number(flag)
             case "--channel-value": options.channelValue = try number(flag)
@@ -137,9 +141,19 @@ enum PaychanCrashChild {
             points.acknowledged(total: try opened.value.subtracting(opened.valueLeft).satoshis)
         }
         let amount = try Amount(satoshis: options.amount)
-        for _ in 0..<(options.payments ?? (options.recover ? 3 : 5)) {
-            let receipt = try await session.pay(amount)
-            points.acknowledged(total: try opened.value.subtracting(receipt.valueLeft).satoshis)
+        let payments = options.payments ?? (options.recover ? 3 : 5)
+        if options.pipelined {
+            try await withThrowingTaskGroup(of: PaymentReceipt.self) { group in
+                for _ in 0..<payments { group.addTask { try await session.pay(amount) } }
+                for try await receipt in group {
+                    points.acknowledged(total: try opened.value.subtracting(receipt.valueLeft).satoshis)
+                }
+            }
+        } else {
+            for _ in 0..<payments {
+                let receipt = try await session.pay(amount)
+                points.acknowledged(total: try opened.value.subtracting(receipt.valueLeft).satoshis)
+            }
         }
         guard let settlement = try await session.close() else {
             throw UsageError(description: "the conversation ended without a settlement")

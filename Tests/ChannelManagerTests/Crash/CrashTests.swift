@@ -11,24 +11,39 @@ struct CrashTests {
     /// Cases run this many at a time (each is two processes in turn).
     static let width = 2
 
-    /// How the child's stores hand writes to SQLite: `eager` as in production (the writer
-    /// thread commits on its own timing), `lazy` only once someone waits for them (the worst
-    /// case: a write nobody waited for is lost with the process).
-    enum StoreMode: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// How the child runs. Its stores hand writes to SQLite either as in production (`eager`:
+    /// the writer thread commits them on its own timing) or only once someone waits for them
+    /// (`lazy`: the worst case, a write nobody waited for is lost with the process); it makes
+    /// its payments one after the other, or all at once (`pipelined`).
+    enum Variant: String, Sendable, CaseIterable, CustomStringConvertible {
         case eager
         case lazy
+        case lazyPipelined
 
-        var arguments: [String] { self == .lazy ? ["--lazy-store"] : [] }
-        var description: String { rawValue }
+        var arguments: [String] {
+            switch self {
+            case .eager: return []
+            case .lazy: return ["--lazy-store"]
+            case .lazyPipelined: return ["--lazy-store", "--pipelined"]
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .eager: return "eager store"
+            case .lazy: return "lazy store"
+            case .lazyPipelined: return "lazy store, pipelined payments"
+            }
+        }
     }
 
     @Test(
         "killed before and after every message, after every commit and every ACK, then recovered",
-        arguments: [1, 2], StoreMode.allCases)
-    func everyStep(protocolVersion: Int, storeMode: StoreMode) async throws {
+        arguments: [1, 2], Variant.allCases)
+    func everyStep(protocolVersion: Int, variant: Variant) async throws {
         let started = ContinuousClock.now
         // One run without a crash tells how many messages, durability points and ACKs there are.
-        let reference = try await Self.fullRun(protocolVersion: protocolVersion, storeMode: storeMode)
+        let reference = try await Self.fullRun(protocolVersion: protocolVersion, variant: variant)
         let messages = try #require(reference.messages, "the uncrashed run printed no MESSAGES")
         let commits = try #require(reference.commits, "the uncrashed run printed no COMMITS")
         let acks = try #require(reference.acks, "the uncrashed run printed no ACKS")
@@ -44,7 +59,7 @@ struct CrashTests {
         let jobs = points.map { point in
             { @Sendable in
                 await Self.crashAndRecover(
-                    protocolVersion: protocolVersion, storeMode: storeMode, point.flag, point.index)
+                    protocolVersion: protocolVersion, variant: variant, point.flag, point.index)
             }
         }
         let outcomes = await Self.run(jobs, width: Self.width)
@@ -55,7 +70,7 @@ struct CrashTests {
         #expect(kills == points.count, "only \(kills) of \(points.count) cases were killed at their point")
         let elapsed = ContinuousClock.now - started
         print(
-            "crash v\(protocolVersion) \(storeMode) store: \(kills) kills (\(messages) messages × before/after, "
+            "crash v\(protocolVersion), \(variant): \(kills) kills (\(messages) messages × before/after, "
                 + "\(commits) commits, \(acks) ACKs), each recovered, in "
                 + "\(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }
@@ -127,7 +142,7 @@ struct CrashTests {
         let phaseCounts = phases.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print(
             "crash v\(protocolVersion): \(kills) random kills in a row (seed \(seed); killed while \(phaseCounts); "
-                + "\(resumed) had resumed the stored channel), \(acknowledged.count) channels with acknowledged payments"
+                + "\(resumed) had resumed the stored channel), \(acknowledged.count) channel(s) with acknowledged payments"
         )
     }
 
@@ -170,17 +185,17 @@ struct CrashTests {
     }
 
     /// Starts a run pausing at `flag index`, kills it there, recovers, and checks.
-    static func crashAndRecover(protocolVersion: Int, storeMode: StoreMode, _ flag: String, _ index: Int) async
+    static func crashAndRecover(protocolVersion: Int, variant: Variant, _ flag: String, _ index: Int) async
         -> Outcome
     {
-        var outcome = Outcome(label: "v\(protocolVersion) \(storeMode) store \(flag) \(index)")
+        var outcome = Outcome(label: "v\(protocolVersion), \(variant): \(flag) \(index)")
         let directory: String
         do { directory = try temporaryDirectory() } catch {
             outcome.problems.append("no temporary directory: \(error)")
             return outcome
         }
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let base = ["--dir", directory, "--protocol", "\(protocolVersion)"] + storeMode.arguments
+        let base = ["--dir", directory, "--protocol", "\(protocolVersion)"] + variant.arguments
         do {
             let crashing = try CrashChildProcess(base + [flag, "\(index)"])
             let stop = await crashing.readUntil("PAUSED", "DONE", "FAILED")
@@ -236,11 +251,11 @@ struct CrashTests {
     }
 
     /// A whole run without a crash, which must succeed.
-    static func fullRun(protocolVersion: Int, storeMode: StoreMode) async throws -> CrashTranscript {
+    static func fullRun(protocolVersion: Int, variant: Variant) async throws -> CrashTranscript {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let child = try CrashChildProcess(
-            ["--dir", directory, "--protocol", "\(protocolVersion)"] + storeMode.arguments)
+            ["--dir", directory, "--protocol", "\(protocolVersion)"] + variant.arguments)
         let exit = await child.waitForExit()
         let transcript = CrashTranscript(child.lines)
         try #require(
