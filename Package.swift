@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "ChannelManager", targets: ["ChannelManager"]),
         .library(name: "ChannelTCP", targets: ["ChannelTCP"]),
         .executable(name: "paychan", targets: ["paychan"]),
+        // Test infrastructure only: the child process of the crash tests.
+        .executable(name: "paychan-crash-child", targets: ["PaychanCrashChild"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +66,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Test infrastructure: the child process the crash tests (ChannelManagerTests/Crash) kill.
+        .executableTarget(
+            name: "PaychanCrashChild",
+            dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
         .testTarget(

@@ -31,4 +31,14 @@ public protocol ContractFunder: Sendable {
     /// The contract will never be broadcast (the channel was not opened): its inputs may be
     /// spent again.
     func contractAbandoned(_ contract: Transaction) async
+    /// Called by ``ClientManager/start()``, before any session runs, with the txid of every
+    /// contract the client has stored. Any other contract this funder funded was never stored,
+    /// so never handed to a server: the process stopped between funding and storing it, before
+    /// it could call ``contractAbandoned(_:)``. Treat those as abandoned (their inputs may be
+    /// spent again) unless the chain knows them. The default does nothing.
+    func releaseContracts(notAmong stored: Set<Hash256>) async
+}
+
+extension ContractFunder {
+    public func releaseContracts(notAmong stored: Set<Hash256>) async {}
 }

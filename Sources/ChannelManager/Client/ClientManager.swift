@@ -45,16 +45,20 @@ public final class ClientManager: Sendable {
     }
 
     /// Arms the refund deadline of every stored channel the server has not settled, so a
-    /// channel is refunded after its lock time even across restarts.
+    /// channel is refunded after its lock time even across restarts, and lets the funder take
+    /// back what it reserved for contracts never stored (the process stopped between funding
+    /// a contract and storing its channel). Call it before connecting any session.
     public func start() async throws(ClientSessionError) {
         let scheduler = DeadlineScheduler<Hash256>(clock: clock) { [weak self] txid in
             await self?.refundIfUnsettled(txid)
         }
         self.scheduler.withLock { $0 = scheduler }
-        let records: [ClientChannelRecord]
-        do { records = try await store.clientChannels(serverID: nil, in: [.opening, .open]) } catch {
+        let all: [ClientChannelRecord]
+        do { all = try await store.clientChannels(serverID: nil, in: Set(ClientChannelRecord.State.allCases)) } catch {
             throw .store(error)
         }
+        await funder.releaseContracts(notAmong: Set(all.map(\.contractTxid)))
+        let records = all.filter { $0.state == .opening || $0.state == .open }
         for record in records { scheduler.schedule(record.contractTxid, at: refundTime(record.expiry)) }
         logger.info("client manager started: \(records.count) unsettled channels armed for refund")
     }
@@ -109,13 +113,16 @@ public final class ClientManager: Sendable {
             throw .store(error)
         }
         let now = clock.now()
+        // Channels the server confirmed open come first: one stored while opening may never
+        // have reached the server (the process died as it was handed over), and offering it
+        // ahead of them would fund a new channel each time, never resuming theirs.
         let usable =
             stored
             .filter {
                 $0.valueLeft >= max(config.reopenMinimumValue, $0.minPayment)
                     && $0.expiry > now + config.reopenMinimumLifetime
             }
-            .sorted { $0.valueLeft > $1.valueLeft }
+            .sorted { $0.state == $1.state ? $0.valueLeft > $1.valueLeft : $0.state == .open }
         return registry.withLock { registry -> ClientChannelRecord? in
             guard var record = usable.first(where: { registry.holders[$0.contractTxid] == nil }) else { return nil }
             registry.holders[record.contractTxid] = session

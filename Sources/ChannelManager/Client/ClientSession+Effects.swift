@@ -47,6 +47,11 @@ extension ClientSession {
         switch event {
         case .channelOpened(let txid, let value, let valueLeft, let expiry, let resumed):
             manager.bind(txid, to: self)
+            if resumed {
+                // The server holds it open: a channel stored while opening is open from now on
+                // (and so preferred for reopening).
+                _ = manager.store.enqueue([.client(.state(contractTxid: txid, .open, settlement: nil))])
+            }
             let waiter = state.withLock { state -> Waiter<OpenedChannel>? in
                 state.contractTxid = txid
                 state.initialAckPending = !resumed

@@ -48,20 +48,29 @@ public enum SeedFile {
         return seed
     }
 
+    /// Writes the new seed whole to a temporary file, then links it to `path`: a process killed
+    /// half-way never leaves a short file at `path` (which would be refused ever after).
     private static func create(at path: String) throws(SeedFileError) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         let seed = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let temporary = path + ".new-" + String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 16)
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            if errno == EEXIST, let seed = try read(at: path) { return seed }  // another process won
             throw SeedFileError(path: path, message: "cannot create: \(String(cString: strerror(errno)))")
         }
         let written = seed.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, length) }
         let synced = fsync(fd) == 0
         close(fd)
         guard written == length, synced else {
-            unlink(path)
+            unlink(temporary)
             throw SeedFileError(path: path, message: "cannot write the new seed")
+        }
+        let linked = link(temporary, path) == 0
+        let linkError = errno
+        unlink(temporary)
+        guard linked else {
+            if linkError == EEXIST, let seed = try read(at: path) { return seed }  // another process won
+            throw SeedFileError(path: path, message: "cannot create: \(String(cString: strerror(linkError)))")
         }
         syncDirectory(of: path)
         return seed

@@ -189,6 +189,24 @@ public final class SeedWallet: ContractFunder {
         if let status = try? await chain.status(of: txid), status != .unknown { return }
         try? await write([.walletSpendAbandoned(spendingTxid: txid)])
     }
+
+    /// Abandons, as ``contractAbandoned(_:)`` does, every transaction spending wallet outputs
+    /// that is not among `stored` and that the chain does not know: a contract funded by a
+    /// process that died before storing its channel (the wallet signs nothing but contracts).
+    /// Without this its inputs, and its change, would stay unspendable for good. Failures are
+    /// ignored (the transaction stays as it is).
+    public func releaseContracts(notAmong stored: Set<Hash256>) async {
+        await gate.enter()
+        defer { gate.leave() }
+        guard let outputs = try? await storedOutputs(unspentOnly: false) else { return }
+        var seen = stored
+        for output in outputs {
+            guard let txid = output.spentBy, seen.insert(txid).inserted,
+                let status = try? await chain.status(of: txid), status == .unknown
+            else { continue }
+            try? await write([.walletSpendAbandoned(spendingTxid: txid)])
+        }
+    }
 }
 
 // MARK: - Internals

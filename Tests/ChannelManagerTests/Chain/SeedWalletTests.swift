@@ -179,6 +179,43 @@ import Testing
         #expect(before.available == contract.outputs[1].value)
     }
 
+    @Test func contractsNeverStoredAreReleasedAfterARestart() async throws {
+        let fixture = try await WalletFixture()
+        let fundings = try await fixture.fund(1_000_000, 900_000, 800_000)
+        let output = try WalletFixture.p2wshOutput(400_000)
+        // The process dies after funding `lost`, before storing its channel.
+        let lost = try await fixture.wallet.fundContract(paying: output)
+        let broadcast = try await fixture.wallet.fundContract(paying: output)
+        try await fixture.chain.broadcast(broadcast)
+        let kept = try await fixture.wallet.fundContract(paying: output)
+        #expect(try await fixture.wallet.balance().available == broadcast.outputs[1].value)
+
+        let restarted = try await fixture.reopened()
+        await restarted.releaseContracts(notAmong: [kept.txid])
+        let balance = try await restarted.balance()
+        #expect(balance.available == (try fundings[0].outputs[0].value.adding(broadcast.outputs[1].value)))
+        #expect(balance.pending == kept.outputs[1].value)
+        let stored = try await fixture.store.walletOutputs(unspentOnly: false)
+        #expect(!stored.contains { $0.outpoint.txid == lost.txid }, "the lost contract's change is forgotten")
+        let retry = try await restarted.fundContract(paying: output)
+        #expect(retry.inputs.map(\.previousOutput) == lost.inputs.map(\.previousOutput))
+    }
+
+    @Test func theClientManagerReleasesContractsNeverStoredWhenItStarts() async throws {
+        let fixture = try await WalletFixture()
+        let fundings = try await fixture.fund(1_000_000)
+        _ = try await fixture.wallet.fundContract(paying: try WalletFixture.p2wshOutput(400_000))
+        #expect(try await fixture.wallet.balance().available == .zero)
+
+        let restarted = try await fixture.reopened()
+        let manager = ClientManager(
+            config: ClientManagerConfig(), store: fixture.store, chain: fixture.chain, funder: restarted,
+            keychain: fixture.keychain, clock: fixture.clock)
+        try await manager.start()
+        #expect(try await restarted.balance().available == fundings[0].outputs[0].value)
+        await manager.shutdown()
+    }
+
     @Test func anAbandonedContractThatReachesTheChainIsNoticed() async throws {
         let fixture = try await WalletFixture()
         try await fixture.fund(1_000_000, 700_000)

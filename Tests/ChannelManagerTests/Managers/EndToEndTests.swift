@@ -68,6 +68,47 @@ struct EndToEndTests {
         #expect(record.settlement == settlement)
     }
 
+    @Test("a channel stored while opening is stored as open once the server resumes it")
+    func resumingAnOpeningChannelStoresItOpen() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, _, pipe) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        pipe.cut()
+        await first.waitUntilEnded()
+        // As if the process had died before CHANNEL_OPEN reached the client.
+        try await bed.clientStore.write([
+            .client(.state(contractTxid: opened.contractTxid, .opening, settlement: nil))
+        ])
+        let (second, _, _) = try await bed.connect()
+        #expect(try await second.open(value: Self.sats(500_000)).resumed)
+        try await second.pay(Self.sats(1_000))
+        let stored = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        #expect(stored.state == .open)
+    }
+
+    @Test("a channel the server confirmed open is offered before one stored while opening")
+    func openChannelsAreOfferedFirst() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, _, pipe) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        try await first.pay(Self.sats(2_000))
+        pipe.cut()
+        await first.waitUntilEnded()
+        // A channel the server never heard of (the process died as its contract was handed
+        // over), with more left in it.
+        var unknown = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        unknown.contract.lockTime = 1
+        unknown.contractTxid = unknown.contract.txid
+        unknown.valueLeft = Self.sats(499_000)
+        unknown.state = .opening
+        try await bed.clientStore.write([.client(.channel(unknown))])
+
+        let (second, _, _) = try await bed.connect()
+        let reopened = try await second.open(value: Self.sats(500_000))
+        #expect(reopened.resumed)
+        #expect(reopened.contractTxid == opened.contractTxid)
+    }
+
     @Test("pipelined payments are all acknowledged, in order")
     func pipelined() async throws {
         let bed = try await ManagerTestbed()
