@@ -107,6 +107,9 @@ final class ManualReadPeer: Sendable {
         let receiver = Receiver()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // A small fixed receive buffer (no autotuning): what the kernel may hold for an unread
+            // peer stays far below what the server sends, however loaded the machine is.
+            .channelOption(.socketOption(.so_rcvbuf), value: 32 * 1024)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
