@@ -44,10 +44,12 @@ let package = Package(
         .executableTarget(
             name: "paychan",
             dependencies: [
+                "CShims",
                 "BitcoinPrimitives",
                 "ChannelStateMachine",
                 "ChannelManager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
@@ -61,6 +63,8 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Runs the built `paychan` binary (the dependency makes sure it is built first).
+        .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,5 +5,5 @@ import ArgumentParser
 struct Paychan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Bitcoin micropayment channels, wire-compatible with bitcoinj's paymentchannel.proto.",
-        subcommands: [DemoCommand.self, ChannelsCommand.self, CloseCommand.self])
+        subcommands: [DemoCommand.self, ChannelsCommand.self, CloseCommand.self, BenchCommand.self])
 }

@@ -44,14 +44,13 @@ struct InMemoryDemo {
 
     mutating func run(payments: Int, amount: Amount) throws -> Summary {
         let start = ContinuousClock.now
-        try handle(client.start(now: now))
-        guard client.isOpen else { throw Failure(description: "the channel did not open") }
+        try open()
         var made = 0
         while made < payments, let left = client.record?.valueLeft, left >= amount {
-            try handle(client.pay(amount, info: Array("order-\(made)".utf8)))
+            try pay(amount, info: Array("order-\(made)".utf8))
             made += 1
         }
-        try handle(client.close())
+        try close()
         let elapsed = ContinuousClock.now - start
         guard let settlement = broadcasts.last(where: { $0.0 == .settlement })?.1 else {
             throw Failure(description: "no settlement was broadcast")
@@ -75,6 +74,22 @@ struct InMemoryDemo {
             every input of contract and settlement verified by the script verifier
             """
         return Summary(text: text)
+    }
+
+    /// Opens the channel: the whole handshake, the contract's funding and the initial payment.
+    mutating func open() throws {
+        try handle(client.start(now: now))
+        guard client.isOpen else { throw Failure(description: "the channel did not open") }
+    }
+
+    /// Makes one payment and carries it through the server to its acknowledgement.
+    mutating func pay(_ amount: Amount, info: [UInt8]?) throws {
+        try handle(client.pay(amount, info: info))
+    }
+
+    /// Asks the server to settle; the settlement is broadcast (recorded) before this returns.
+    mutating func close() throws {
+        try handle(client.close())
     }
 
     private mutating func handle(_ effects: [ClientEffect]) throws {

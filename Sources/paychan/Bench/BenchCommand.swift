@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+
+/// `paychan bench`: payment throughput at each layer, compared with the signature floor.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure payments/s at each layer (signatures, machines, managers on SQLite) and server memory.",
+        discussion: """
+            Run it from a release build; a debug build's figures mean nothing:
+
+              swift build -c release && .build/release/paychan bench
+
+            Every figure is measured after a warm-up round and repeated (3 times; once with \
+            --quick), and the median is reported. Figures:
+
+              floor                        libsecp256k1 sign + verify of a payment sighash through \
+            CShims, plus the payment sighash: payments/s on one core = 1 / (sign + verify + sighash)
+              state-machine-1ch            raw client and server machines in one thread, one channel
+              manager-sqlite-1ch           client and server managers over in-memory pipes, SQLite \
+            stores (every payment durable before it is sent and before it is acknowledged), \
+            sequential payments on one channel
+              manager-sqlite-100ch         the same, 100 channels paying at once
+              store-scaling-*-settled      manager-sqlite-100ch with 1,000 and with 100,000 settled \
+            channels in the server's store (10,000 with --quick), and their ratio
+              server-rss-per-channel-kib   resident memory per idle open channel of a server manager, \
+            over IN-MEMORY PIPES (not TCP), from /proc/self/status
+
+            Each throughput figure also shows its ratio to the floor. Progress goes to standard \
+            error; standard output gets the table (or, with --json, one JSON document). The machine \
+            is assumed to be otherwise idle: on a shared machine the figures are noisy.
+            """)
+
+    @Flag(
+        name: .long,
+        help: "Print one JSON document: {\"floor\": {…}, \"results\": [{name, value, unit, ratio_to_floor}]}.")
+    var json = false
+
+    @Flag(name: .long, help: "A reduced set with small sizes, for CI smoke runs (well under a minute in release).")
+    var quick = false
+
+    @Option(name: .long, help: "Run only the figures whose name starts with this (repeatable). The floor always runs.")
+    var only: [String] = []
+
+    @Option(name: .long, help: "Where the scratch SQLite files go (default: the system's temporary directory).")
+    var dir: String?
+
+    func run() async throws {
+        #if DEBUG
+            BenchProgress.print(
+                "WARNING: this is a debug build; its figures mean nothing. "
+                    + "Use: swift build -c release && .build/release/paychan bench")
+        #endif
+        let parent = dir ?? FileManager.default.temporaryDirectory.path
+        let settings = quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent)
+        let report: BenchReport
+        do {
+            report = try await Self.measure(settings, only: only)
+        } catch let failure as BenchFailure {
+            throw CommandFailure("bench failed: \(failure)")
+        }
+        if json {
+            try printJSON(report)
+        } else {
+            print(report.table)
+        }
+    }
+
+    /// Measures the floor, then every figure `only` selects (all when empty), in order.
+    static func measure(_ settings: BenchSettings, only: [String] = []) async throws -> BenchReport {
+        BenchProgress.print("floor (\(settings.floorIterations) signatures per round)")
+        let floor = try FloorBench.measure(settings)
+        let context = BenchContext(settings: settings, floor: floor)
+        var results: [BenchResult] = []
+        for figure in BenchSuite.figures(settings) {
+            let selected = only.isEmpty || figure.names.contains { name in only.contains { name.hasPrefix($0) } }
+            guard selected else { continue }
+            BenchProgress.print(figure.names.joined(separator: ", "))
+            results += try await figure.run(context)
+        }
+        #if DEBUG
+            let build = "debug"
+        #else
+            let build = "release"
+        #endif
+        return BenchReport(build: build, quick: settings.quick, floor: floor, results: results)
+    }
+}
