@@ -45,6 +45,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where the scratch SQLite files go (default: the system's temporary directory).")
     var dir: String?
 
+    @Option(
+        name: .long,
+        help: "Multiply the payments per round of every figure (longer, steadier runs; for profiling).")
+    var scale: Int = 1
+
+    func validate() throws {
+        guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
+    }
+
     func run() async throws {
         #if DEBUG
             BenchProgress.print(
@@ -52,7 +61,8 @@ struct BenchCommand: AsyncParsableCommand {
                     + "Use: swift build -c release && .build/release/paychan bench")
         #endif
         let parent = dir ?? FileManager.default.temporaryDirectory.path
-        let settings = quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent)
+        let settings = (quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent))
+            .scaled(by: scale)
         let report: BenchReport
         do {
             report = try await Self.measure(settings, only: only)

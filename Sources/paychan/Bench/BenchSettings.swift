@@ -28,8 +28,20 @@ struct BenchSettings: Sendable {
     static func full(scratchParent: String) -> BenchSettings {
         BenchSettings(
             quick: false, repeats: 3, floorIterations: 4000, machinePayments: 5000, singleChannelPayments: 1000,
-            concurrentChannels: 100, paymentsPerConcurrentChannel: 40, settledChannelCounts: [1_000, 100_000],
+            concurrentChannels: 100, paymentsPerConcurrentChannel: 100, settledChannelCounts: [1_000, 100_000],
             idleChannels: 10_000, scratchParent: scratchParent)
+    }
+
+    /// The same run with `factor` times as many payments (and floor iterations) per round, for
+    /// longer, steadier measurements and for profiling. Channel counts stay as they are.
+    func scaled(by factor: Int) -> BenchSettings {
+        var settings = self
+        let factor = max(1, factor)
+        settings.floorIterations *= factor
+        settings.machinePayments *= factor
+        settings.singleChannelPayments *= factor
+        settings.paymentsPerConcurrentChannel *= factor
+        return settings
     }
 
     /// The reduced set for CI smoke runs: well under a minute in a release build.

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelManager
+import Foundation
 
 /// `manager-sqlite-1ch` and `manager-sqlite-100ch`: a server manager and a client manager over
 /// in-memory pipes, both on real SQLite stores (`synchronous = FULL`: every payment is durable
@@ -20,9 +21,9 @@ struct ManagerFigure: BenchFigure {
             channels == 1 ? context.settings.singleChannelPayments : context.settings.paymentsPerConcurrentChannel
         let plan = ManagerRun(channels: channels, paymentsPerChannel: payments, repeats: context.settings.repeats)
         let bed = try await plan.makeManagers(directory: scratch.path)
-        let rate: Double
+        let measured: ManagerMeasurement
         do {
-            rate = try await plan.measure(bed)
+            measured = try await plan.measure(bed)
         } catch {
             await bed.shutdown()
             throw error
@@ -30,8 +31,8 @@ struct ManagerFigure: BenchFigure {
         await bed.shutdown()
         return [
             .throughput(
-                name, rate, floor: context.floor,
-                detail: "\(plan.description), SQLite both sides, in-memory pipes")
+                name, measured.paymentsPerSecond, floor: context.floor,
+                detail: "\(plan.description), SQLite both sides, in-memory pipes, \(measured.batching)")
         ]
     }
 }
@@ -65,10 +66,12 @@ struct ManagerRun: Sendable, CustomStringConvertible {
             prepareServerStore: prepareServerStore)
     }
 
-    /// Opens the channels, then returns the median payments/s of the measured rounds.
-    func measure(_ bed: BenchManagers) async throws -> Double {
+    /// Opens the channels, then measures the rounds.
+    func measure(_ bed: BenchManagers) async throws -> ManagerMeasurement {
         let value = try Amount(satoshis: channelSatoshis)
         let sessions = try await bed.openChannels(channels, value: value)
+        let serverBefore = bed.serverStore.statistics
+        let clientBefore = bed.clientStore.statistics
         let amount = amount
         let perChannel = paymentsPerChannel
         let rate = try await BenchTiming.medianAfterWarmUp(repeats: repeats) {
@@ -84,12 +87,38 @@ struct ManagerRun: Sendable, CustomStringConvertible {
             }
             return Double(sessions.count * perChannel) / seconds
         }
+        let serverAfter = bed.serverStore.statistics
+        let clientAfter = bed.clientStore.statistics
         // Every acknowledged payment must be in the server's file: check one channel.
         if let first = sessions.first {
             let paid = try Amount(
                 satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * paymentsPerChannel + 1))
             try await bed.checkDurable(first, paidToServer: paid)
         }
-        return rate
+        return ManagerMeasurement(
+            paymentsPerSecond: rate,
+            serverWritesPerCommit: Self.writesPerCommit(from: serverBefore, to: serverAfter),
+            clientWritesPerCommit: Self.writesPerCommit(from: clientBefore, to: clientAfter))
+    }
+
+    private static func writesPerCommit(
+        from before: SQLiteChannelStore.Statistics, to after: SQLiteChannelStore.Statistics
+    ) -> Double {
+        let commits = after.commits - before.commits
+        return commits > 0 ? Double(after.writes - before.writes) / Double(commits) : 0
+    }
+}
+
+/// What one manager run measured: the median rate, and how the stores grouped their commits
+/// over all the rounds (the warm-up included).
+struct ManagerMeasurement: Sendable {
+    var paymentsPerSecond: Double
+    var serverWritesPerCommit: Double
+    var clientWritesPerCommit: Double
+
+    /// For the detail column: payments share each sync when many channels pay at once.
+    var batching: String {
+        "writes/commit: server \(String(format: "%.1f", serverWritesPerCommit)), "
+            + "client \(String(format: "%.1f", clientWritesPerCommit))"
     }
 }

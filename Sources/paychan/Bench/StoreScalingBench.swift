@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
+import Foundation
 
 /// `store-scaling`: the many-channel manager figure again, with a server store that already
 /// holds a few thousand, then a hundred thousand, settled channels; both figures and their
@@ -28,23 +29,24 @@ struct StoreScalingFigure: BenchFigure {
                     try await SettledChannelSeeder.seed(store, count: count, template: template)
                 }
             }
-            let rate: Double
+            let measured: ManagerMeasurement
             do {
-                rate = try await plan.measure(bed)
+                measured = try await plan.measure(bed)
             } catch {
                 await bed.shutdown()
                 throw error
             }
             await bed.shutdown()
-            rates.append(rate)
+            rates.append(measured.paymentsPerSecond)
             context.progress(
                 "\(count) settled channels stored in \(String(format: "%.1f", seedSeconds)) s; "
                     + "server start \(String(format: "%.3f", bed.serverStartSeconds)) s")
             results.append(
                 .throughput(
-                    "store-scaling-\(Self.label(count))-settled", rate, floor: context.floor,
+                    "store-scaling-\(Self.label(count))-settled", measured.paymentsPerSecond, floor: context.floor,
                     detail: "\(plan.description), \(count) settled channels in the server's store, "
-                        + "server start took \(String(format: "%.2f", bed.serverStartSeconds)) s"))
+                        + "server start took \(String(format: "%.2f", bed.serverStartSeconds)) s, \(measured.batching)")
+            )
         }
         if let small = rates.first, let large = rates.last, rates.count > 1, small > 0 {
             results.append(
