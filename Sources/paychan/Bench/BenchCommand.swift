@@ -11,29 +11,37 @@ struct BenchCommand: AsyncParsableCommand {
 
               swift build -c release && .build/release/paychan bench
 
-            Every figure is measured after a warm-up round and repeated (3 times; once with \
-            --quick), and the median is reported. Figures:
+            Each figure is measured after a warm-up round, repeated (3 times; once with --quick) and \
+            its median reported; throughput figures also show their ratio to the floor. Progress goes \
+            to standard error, the table (or with --json one JSON document) to standard output. On a \
+            busy machine the figures are noisy.
 
-              floor                        libsecp256k1 sign + verify of a payment sighash through \
-            CShims, plus the payment sighash: payments/s on one core = 1 / (sign + verify + sighash)
-              state-machine-1ch            raw client and server machines in one thread, one channel
-              manager-sqlite-1ch           client and server managers over in-memory pipes, SQLite \
-            stores (every payment durable before it is sent and before it is acknowledged), \
-            sequential payments on one channel
-              manager-sqlite-100ch         the same, 100 channels paying at once
-              store-scaling-*-settled      manager-sqlite-100ch with 1,000 and with 100,000 settled \
-            channels in the server's store (10,000 with --quick), and their ratio
-              server-rss-per-channel-kib   resident memory per idle open channel of a server manager, \
-            over IN-MEMORY PIPES (not TCP), from /proc/self/status
+            floor: libsecp256k1 sign and verify of a payment's sighash called through CShims, plus \
+            the payment sighash; payments/s on one core = 1 / (sign + verify + sighash).
 
-            Each throughput figure also shows its ratio to the floor. Progress goes to standard \
-            error; standard output gets the table (or, with --json, one JSON document). The machine \
-            is assumed to be otherwise idle: on a shared machine the figures are noisy.
+            state-machine-1ch: raw client and server machines in one thread, one channel, every \
+            message through the codec.
+
+            manager-sqlite-1ch: client and server managers over in-memory pipes on SQLite stores \
+            (each payment durable on both sides before it is sent and before it is acknowledged), \
+            sequential payments on one channel.
+
+            manager-sqlite-100ch: the same with 100 channels paying at once.
+
+            store-scaling-1k-settled, store-scaling-100k-settled, store-scaling-ratio: \
+            manager-sqlite-100ch with 1,000 and with 100,000 settled channels in the server's store \
+            (10,000 with --quick), and the ratio of the two.
+
+            server-rss-per-channel-kib: resident memory per idle open channel of a server manager, \
+            over IN-MEMORY PIPES (not TCP), from /proc/self/status.
             """)
 
     @Flag(
         name: .long,
-        help: "Print one JSON document: {\"floor\": {…}, \"results\": [{name, value, unit, ratio_to_floor}]}.")
+        help: """
+            Print one JSON document: {"floor": {sign_us, verify_us, sighash_us, payments_per_s, …}, \
+            "results": [{name, value, unit, ratio_to_floor, detail}], "build", "quick"}.
+            """)
     var json = false
 
     @Flag(name: .long, help: "A reduced set with small sizes, for CI smoke runs (well under a minute in release).")
