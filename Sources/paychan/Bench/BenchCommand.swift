@@ -89,13 +89,18 @@ struct BenchCommand: AsyncParsableCommand {
         BenchProgress.print("floor (\(settings.floorIterations) signatures per round)")
         let floor = try FloorBench.measure(settings)
         let context = BenchContext(settings: settings, floor: floor)
-        var results: [BenchResult] = []
-        for figure in BenchSuite.figures(settings) {
-            let selected = only.isEmpty || figure.names.contains { name in only.contains { name.hasPrefix($0) } }
-            guard selected else { continue }
-            BenchProgress.print(figure.names.joined(separator: ", "))
-            results += try await figure.run(context)
+        let selected = BenchSuite.figures(settings).filter { figure in
+            only.isEmpty || figure.names.contains { name in only.contains { name.hasPrefix($0) } }
         }
+        // Run the figures that need a fresh process first, then list every result in suite order.
+        let order =
+            selected.indices.filter { selected[$0].runsFirst } + selected.indices.filter { !selected[$0].runsFirst }
+        var resultsByFigure: [Int: [BenchResult]] = [:]
+        for index in order {
+            BenchProgress.print(selected[index].names.joined(separator: ", "))
+            resultsByFigure[index] = try await selected[index].run(context)
+        }
+        let results = selected.indices.flatMap { resultsByFigure[$0] ?? [] }
         #if DEBUG
             let build = "debug"
         #else

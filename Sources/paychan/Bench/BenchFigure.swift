@@ -1,3 +1,4 @@
+import ChannelManager
 import Foundation
 import Logging
 
@@ -7,8 +8,15 @@ import Logging
 protocol BenchFigure: Sendable {
     /// The names of the results this entry produces, for `--only` and progress messages.
     var names: [String] { get }
+    /// Whether the figure must run before the others (right after the floor), though it is
+    /// listed in its place: a memory figure needs a heap that earlier setups have not churned.
+    var runsFirst: Bool { get }
     /// Builds the setup, measures it, tears it down.
     func run(_ context: BenchContext) async throws -> [BenchResult]
+}
+
+extension BenchFigure {
+    var runsFirst: Bool { false }
 }
 
 /// What every figure gets: the run's sizes, the floor to compare with, scratch space.
@@ -50,6 +58,18 @@ enum BenchLogging {
         var logger = Logger(label: label)
         logger.logLevel = .warning
         return logger
+    }
+}
+
+/// Tearing down in-memory connections.
+enum BenchPipes {
+    /// Cuts `pipe` and detaches what was attached to its ends. A session holds its end of the
+    /// pipe and the end holds the session's handlers, so without the detaching the two (and
+    /// through the session its manager, store and every record it keeps) outlive the run.
+    static func disconnect(_ pipe: InMemoryPipe) {
+        pipe.cut()
+        pipe.clientEnd.attach({ _ in }, closed: {})
+        pipe.serverEnd.attach({ _ in }, closed: {})
     }
 }
 

@@ -19,8 +19,7 @@ final class BenchManagers: Sendable {
     let wallet: SeedWallet
     /// How long the server manager's `start()` took (it reads every stored channel).
     let serverStartSeconds: Double
-    /// Every pipe connected, cut at shutdown: a pipe and the sessions on its ends hold each
-    /// other, and through them the managers.
+    /// Every pipe connected, disconnected at shutdown (see ``BenchPipes/disconnect(_:)``).
     private let pipes = Mutex<[InMemoryPipe]>([])
 
     /// Opens the stores in `directory`, runs `prepareServerStore` on the server's (before the
@@ -104,7 +103,7 @@ final class BenchManagers: Sendable {
     func shutdown() async {
         await client.shutdown()
         await server.shutdown()
-        for pipe in pipes.withLock({ $0 }) { pipe.cut() }
+        for pipe in pipes.withLock({ $0 }) { BenchPipes.disconnect(pipe) }
         clientStore.close()
         serverStore.close()
     }

@@ -9,9 +9,12 @@ import ChannelStateMachine
 /// The clients are raw machines that are dropped once their channel is open, and the chain is a
 /// stub that keeps nothing, so what grows is the server's. One measurement (not a median): RSS
 /// from `/proc/self/status` after a warm-up batch of channels, then after `idleChannels` more.
+/// It runs right after the floor, before any other setup has churned the heap.
 struct ServerMemoryFigure: BenchFigure {
     static let name = "server-rss-per-channel-kib"
     var names: [String] { [Self.name] }
+    /// Freed memory of earlier setups would be reused by this one and hide its growth.
+    var runsFirst: Bool { true }
 
     func run(_ context: BenchContext) async throws -> [BenchResult] {
         guard BenchMemory.residentKiB() != nil else {
@@ -41,7 +44,7 @@ struct ServerMemoryFigure: BenchFigure {
             throw BenchFailure("server memory: \(server.sessionCount) sessions for \(pipes.count) channels")
         }
         await server.shutdown()
-        for pipe in pipes { pipe.cut() }
+        for pipe in pipes { BenchPipes.disconnect(pipe) }
         store.close()
         guard let before, let after else { throw BenchFailure("server memory: VmRSS unreadable") }
         let perChannel = Double(after - before) / Double(count)

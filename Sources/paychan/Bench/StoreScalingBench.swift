@@ -29,6 +29,9 @@ struct StoreScalingFigure: BenchFigure {
                     try await SettledChannelSeeder.seed(store, count: count, template: template)
                 }
             }
+            context.progress(
+                "\(count) settled channels stored in \(String(format: "%.1f", seedSeconds)) s; "
+                    + "server start \(String(format: "%.3f", bed.serverStartSeconds)) s; paying")
             let measured: ManagerMeasurement
             do {
                 measured = try await plan.measure(bed)
@@ -38,9 +41,6 @@ struct StoreScalingFigure: BenchFigure {
             }
             await bed.shutdown()
             rates.append(measured.paymentsPerSecond)
-            context.progress(
-                "\(count) settled channels stored in \(String(format: "%.1f", seedSeconds)) s; "
-                    + "server start \(String(format: "%.3f", bed.serverStartSeconds)) s")
             results.append(
                 .throughput(
                     "store-scaling-\(Self.label(count))-settled", measured.paymentsPerSecond, floor: context.floor,
