@@ -41,6 +41,7 @@ struct StoreScalingFigure: BenchFigure {
             }
             await bed.shutdown()
             rates.append(measured.paymentsPerSecond)
+            context.progress("\(count) settled: \(Int(measured.paymentsPerSecond)) payments/s")
             results.append(
                 .throughput(
                     "store-scaling-\(Self.label(count))-settled", measured.paymentsPerSecond, floor: context.floor,
