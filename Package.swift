@@ -59,6 +59,7 @@ let package = Package(
         .executableTarget(
             name: "paychan",
             dependencies: [
+                "CShims",
                 "BitcoinPrimitives",
                 "ChannelStateMachine",
                 "ChannelManager",
@@ -96,6 +97,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
             ]),
+        // Runs the built `paychan` binary (the dependency makes sure it is built first).
+        .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -128,7 +128,8 @@ extension ClientChannel {
         } catch {
             return fail(ChannelError(.badTransaction, "our refund does not verify: \(error)", origin: .local))
         }
-        let initialChange = changeAfterPaying(terms.minPayment, from: config.channelValue)
+        let initialChange = changeAfterPaying(
+            terms.minPayment, from: config.channelValue, changeScript: Script.p2pkh(publicKey: key.publicKey))
         var record = ClientChannelRecord(
             version: terms.contract.version, serverID: serverID, contract: contract, channelValue: config.channelValue,
             refund: signedRefund, clientKeyIndex: keyIndex, clientPublicKey: key.publicKey,
@@ -149,11 +150,12 @@ extension ClientChannel {
         return [.persist(.channel(record)), .send(.provideContract(provide))]
     }
 
-    /// The change left after paying `amount`, rounded down to zero when it would be dust.
-    func changeAfterPaying(_ amount: Amount, from valueLeft: Amount) -> Amount {
+    /// The change left after paying `amount`, rounded down to zero when an output of it to
+    /// `changeScript` (the client's P2PKH script, passed in so that a payment does not hash the
+    /// key again) would be dust.
+    func changeAfterPaying(_ amount: Amount, from valueLeft: Amount, changeScript: Script) -> Amount {
         guard let change = try? valueLeft.subtracting(amount) else { return .zero }
-        let output = TransactionOutput(value: change, scriptPubKey: Script.p2pkh(publicKey: key.publicKey))
-        return output.isDust() ? .zero : change
+        return TransactionOutput(value: change, scriptPubKey: changeScript).isDust() ? .zero : change
     }
 
     mutating func receiveChannelOpen() throws(ChannelError) -> [ClientEffect] {

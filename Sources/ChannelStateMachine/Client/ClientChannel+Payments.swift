@@ -10,7 +10,7 @@ extension ClientChannel {
         guard amount > .zero else { throw .zeroAmount }
         let valueLeft = channel.record.valueLeft
         guard amount <= valueLeft else { throw .insufficientValue(available: valueLeft) }
-        let change = changeAfterPaying(amount, from: valueLeft)
+        let change = changeAfterPaying(amount, from: valueLeft, changeScript: channel.payment.clientOutputScript)
         let paid = (try? valueLeft.subtracting(change)) ?? amount
         let signature = channel.payment.sign(change: change, key: key)
         channel.record.valueLeft = change

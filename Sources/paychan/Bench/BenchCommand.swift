@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+
+/// `paychan bench`: payment throughput at each layer, compared with the signature floor.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure payments/s at each layer (signatures, machines, managers on SQLite) and server memory.",
+        discussion: """
+            Run it from a release build; a debug build's figures mean nothing:
+
+              swift build -c release && .build/release/paychan bench
+
+            Each figure is measured after a warm-up round, repeated (3 times; once with --quick) and \
+            its median reported; throughput figures also show their ratio to the floor. Progress goes \
+            to standard error, the table (or with --json one JSON document) to standard output. On a \
+            busy machine the figures are noisy.
+
+            floor: libsecp256k1 sign and verify of a payment's sighash called through CShims, plus \
+            the payment sighash; payments/s on one core = 1 / (sign + verify + sighash).
+
+            state-machine-1ch: raw client and server machines in one thread, one channel, every \
+            message through the codec.
+
+            manager-sqlite-1ch: client and server managers over in-memory pipes on SQLite stores \
+            (each payment durable on both sides before it is sent and before it is acknowledged), \
+            sequential payments on one channel.
+
+            manager-sqlite-100ch: the same with 100 channels paying at once.
+
+            store-scaling-1k-settled, store-scaling-100k-settled, store-scaling-ratio: \
+            manager-sqlite-100ch with 1,000 and with 100,000 settled channels in the server's store \
+            (10,000 with --quick), and the ratio of the two.
+
+            server-rss-per-channel-kib: resident memory per idle open channel of a server manager, \
+            over IN-MEMORY PIPES (not TCP), from /proc/self/status.
+            """)
+
+    @Flag(
+        name: .long,
+        help: """
+            Print one JSON document: {"floor": {sign_us, verify_us, sighash_us, payments_per_s, …}, \
+            "results": [{name, value, unit, ratio_to_floor, detail}], "build", "quick"}.
+            """)
+    var json = false
+
+    @Flag(name: .long, help: "A reduced set with small sizes, for CI smoke runs (well under a minute in release).")
+    var quick = false
+
+    @Option(name: .long, help: "Run only the figures whose name starts with this (repeatable). The floor always runs.")
+    var only: [String] = []
+
+    @Option(name: .long, help: "Where the scratch SQLite files go (default: the system's temporary directory).")
+    var dir: String?
+
+    @Option(
+        name: .long,
+        help: "Multiply the payments per round of every figure (longer, steadier runs; for profiling).")
+    var scale: Int = 1
+
+    func validate() throws {
+        guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
+    }
+
+    func run() async throws {
+        #if DEBUG
+            BenchProgress.print(
+                "WARNING: this is a debug build; its figures mean nothing. "
+                    + "Use: swift build -c release && .build/release/paychan bench")
+        #endif
+        let parent = dir ?? FileManager.default.temporaryDirectory.path
+        let settings = (quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent))
+            .scaled(by: scale)
+        let report: BenchReport
+        do {
+            report = try await Self.measure(settings, only: only)
+        } catch let failure as BenchFailure {
+            throw CommandFailure("bench failed: \(failure)")
+        }
+        if json {
+            try printJSON(report)
+        } else {
+            print(report.table)
+        }
+    }
+
+    /// Measures the floor, then every figure `only` selects (all when empty), in order.
+    static func measure(_ settings: BenchSettings, only: [String] = []) async throws -> BenchReport {
+        BenchProgress.print("floor (\(settings.floorIterations) signatures per round)")
+        let floor = try FloorBench.measure(settings)
+        let context = BenchContext(settings: settings, floor: floor)
+        let selected = BenchSuite.figures(settings).filter { figure in
+            only.isEmpty || figure.names.contains { name in only.contains { name.hasPrefix($0) } }
+        }
+        // Run the figures that need a fresh process first, then list every result in suite order.
+        let order =
+            selected.indices.filter { selected[$0].runsFirst } + selected.indices.filter { !selected[$0].runsFirst }
+        var resultsByFigure: [Int: [BenchResult]] = [:]
+        for index in order {
+            BenchProgress.print(selected[index].names.joined(separator: ", "))
+            resultsByFigure[index] = try await selected[index].run(context)
+        }
+        let results = selected.indices.flatMap { resultsByFigure[$0] ?? [] }
+        #if DEBUG
+            let build = "debug"
+        #else
+            let build = "release"
+        #endif
+        return BenchReport(build: build, quick: settings.quick, floor: floor, results: results)
+    }
+}

@@ -1,0 +1,136 @@
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A ``ClientChannel`` machine driven by what arrives on its end of an ``InMemoryPipe``, with
+/// no store and no wallet: it funds the contract from a made-up input (the server cannot tell)
+/// and ignores persists, broadcasts and timers. Enough to open channels on a server manager
+/// without a client manager's memory mixed in.
+final class RawClient: Sendable {
+    private struct State {
+        var machine: ClientChannel
+        var opened: CheckedContinuation<Void, any Error>?
+        var outcome: Result<Void, BenchFailure>?
+    }
+
+    private let state: Mutex<State>
+    private let end: InMemoryPipe.End
+    private let clock: any ManagerClock
+
+    /// The made-up output every raw client's contract spends.
+    private static let fundingOutpoint = OutPoint(txid: Hashing.sha256d(Array("bench raw client".utf8)), index: 0)
+
+    init(machine: ClientChannel, end: InMemoryPipe.End, clock: any ManagerClock) {
+        state = Mutex(State(machine: machine))
+        self.end = end
+        self.clock = clock
+    }
+
+    /// Starts the conversation; returns once the server sent `CHANNEL_OPEN`.
+    func open() async throws {
+        let now = clock.now()
+        perform(state.withLock { $0.machine.start(now: now) })
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> Result<Void, BenchFailure>? in
+                if state.outcome == nil { state.opened = continuation }
+                return state.outcome
+            }
+            if let outcome { continuation.resume(with: outcome) }
+        }
+    }
+
+    /// One message body from the server.
+    @Sendable func receive(_ bytes: [UInt8]) {
+        let now = clock.now()
+        perform(state.withLock { $0.machine.receive(bytes: bytes, now: now) })
+    }
+
+    /// The pipe was cut.
+    @Sendable func connectionClosed() {
+        perform(state.withLock { $0.machine.connectionClosed() })
+        finish(.failure(BenchFailure("raw client: the connection closed before the channel opened")))
+    }
+
+    private func perform(_ effects: [ClientEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let message):
+                end.send(message.encoded())
+            case .fundContract(let output):
+                let contract = Transaction(
+                    version: 2, inputs: [TransactionInput(previousOutput: Self.fundingOutpoint)], outputs: [output],
+                    lockTime: 0)
+                let now = clock.now()
+                perform(state.withLock { $0.machine.contractFunded(contract, now: now) })
+            case .report(.channelOpened):
+                finish(.success(()))
+            case .report(.closed(let reason)):
+                finish(.failure(BenchFailure("raw client: the channel closed: \(reason)")))
+            case .persist, .broadcast, .armTimer, .cancelTimer, .report, .closeConnection:
+                break
+            }
+        }
+    }
+
+    /// Resumes whoever waits in ``open()``, once.
+    private func finish(_ outcome: Result<Void, BenchFailure>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            guard state.outcome == nil else { return nil }
+            state.outcome = outcome
+            defer { state.opened = nil }
+            return state.opened
+        }
+        waiter?.resume(with: outcome.mapError { $0 as any Error })
+    }
+}
+
+/// A chain backend that accepts every broadcast and remembers nothing, so that its memory does
+/// not count as the server's.
+struct AcceptingChain: ChainBackend {
+    let clock: any ManagerClock
+
+    func broadcast(_ transaction: Transaction) async throws(ChainError) {}
+    func status(of txid: Hash256) async throws(ChainError) -> TransactionStatus { .unknown }
+    func spender(of outpoint: OutPoint) async throws(ChainError) -> Hash256? { nil }
+    func fetchTransaction(_ txid: Hash256) async throws(ChainError) -> Transaction? { nil }
+    func lockTimeReference() async throws(ChainError) -> UInt64 { clock.now() }
+    func feeRate(targetBlocks: Int) async throws(ChainError) -> FeeRate { .defaultMinimumRelayFee }
+}
+
+/// The process's resident memory, from `/proc/self/status` (Linux).
+enum BenchMemory {
+    /// `VmRSS` in KiB, or nil where there is no `/proc`.
+    static func residentKiB() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, let kib = Int(fields[1]) { return kib }
+        }
+        return nil
+    }
+
+    /// `VmRSS` after handing freed heap pages back to the system (glibc's `malloc_trim`), so
+    /// that garbage freed by the setup does not count.
+    static func trimmedResidentKiB() -> Int? {
+        trimHeap()
+        return residentKiB()
+    }
+
+    /// Calls glibc's `malloc_trim(0)` when the C library has it (looked up at run time: the
+    /// Glibc module does not export `malloc.h`).
+    private static func trimHeap() {
+        #if canImport(Glibc)
+            typealias Trim = @convention(c) (Int) -> Int32
+            guard let handle = dlopen(nil, RTLD_LAZY) else { return }
+            defer { dlclose(handle) }
+            guard let symbol = dlsym(handle, "malloc_trim") else { return }
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
+    }
+}
