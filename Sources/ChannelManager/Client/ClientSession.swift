@@ -180,8 +180,11 @@ public final class ClientSession: Sendable {
     private func queue(_ effects: [ClientEffect], in state: inout State) {
         for effect in effects {
             if case .persist(let update) = effect {
-                if case .channel(let record) = update, record.contractTxid == state.fundedContract?.txid {
-                    state.contractStored = true
+                if case .channel(let record) = update {
+                    if record.contractTxid == state.fundedContract?.txid { state.contractStored = true }
+                    // Held from the moment it is stored, so that no other session offers it.
+                    state.contractTxid = record.contractTxid
+                    manager.bind(record.contractTxid, to: self)
                 }
                 state.outbox.lastTicket = manager.store.enqueue([.client(update)])
             } else {

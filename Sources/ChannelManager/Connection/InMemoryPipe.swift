@@ -29,8 +29,10 @@ public final class InMemoryPipe: Sendable {
         /// Routes what the other end sends to `receive`, and the end of the pipe to `closed`.
         public func attach(_ receive: @escaping @Sendable ([UInt8]) -> Void, closed: @escaping @Sendable () -> Void) {
             let (backlog, notifyClose) = state.withLock { state in
-                state.receiver = receive
-                state.closedHandler = closed
+                if !state.closed {
+                    state.receiver = receive
+                    state.closedHandler = closed
+                }
                 defer {
                     state.backlog = []
                     state.closeNoticePending = false
@@ -67,6 +69,11 @@ public final class InMemoryPipe: Sendable {
                 guard !state.closed else { return nil }
                 state.closed = true
                 if state.closedHandler == nil { state.closeNoticePending = true }
+                // Nothing is delivered any more: let go of the handlers, which hold the session.
+                defer {
+                    state.receiver = nil
+                    state.closedHandler = nil
+                }
                 return state.closedHandler
             }
             handler?()
