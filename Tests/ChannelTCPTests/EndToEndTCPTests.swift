@@ -2,6 +2,8 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
 import ChannelTCP
+import NIOCore
+import NIOPosix
 import Testing
 
 extension ChannelTCPSuite {
@@ -127,6 +129,31 @@ extension ChannelTCPSuite {
                 }
                 #expect(host == TCPTestbed.host && failedPort == port)
             }
+            await bed.shutdown()
+        }
+
+        @Test("a server that accepts and stays silent: open fails after the client's handshake timeout")
+        func silentServer() async throws {
+            let bed = try await TCPTestbed()
+            // A listener that accepts connections and never says anything.
+            let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: TCPTestbed.host, port: 0).get()
+            let port = try #require(silent.localAddress?.port)
+            let session = try await ChannelTCPClient.connect(
+                host: TCPTestbed.host, port: port, clientManager: bed.client,
+                configuration: ChannelTCPClient.Configuration(handshakeTimeout: .milliseconds(300)))
+            let started = ContinuousClock.now
+            do {
+                _ = try await session.open(value: Self.sats(500_000))
+                Issue.record("open should fail against a silent server")
+            } catch {
+                guard case .ended = error else {
+                    Issue.record("unexpected \(error)")
+                    return
+                }
+            }
+            #expect(ContinuousClock.now - started < .seconds(30))
+            try await silent.close()
             await bed.shutdown()
         }
     }

@@ -54,6 +54,7 @@ extension ClientSession {
             }
             let waiter = state.withLock { state -> Waiter<OpenedChannel>? in
                 state.contractTxid = txid
+                state.opened = true
                 state.initialAckPending = !resumed
                 defer { state.openWaiter = nil }
                 return state.openWaiter

@@ -35,6 +35,8 @@ public final class ClientSession: Sendable {
         var fundedContract: Transaction?
         var contractStored = false
         var endWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Whether a channel was opened (or reopened) on this connection.
+        var opened = false
     }
 
     /// A number identifying the session in events and logs.
@@ -60,6 +62,9 @@ public final class ClientSession: Sendable {
 
     /// Whether the conversation is over.
     public var isEnded: Bool { state.withLock { $0.ended } }
+
+    /// Whether a channel was opened (or reopened) on this connection, whatever happened since.
+    public var hasOpened: Bool { state.withLock { $0.opened } }
 
     /// One framed message body from the server.
     public func receive(_ bytes: [UInt8]) {

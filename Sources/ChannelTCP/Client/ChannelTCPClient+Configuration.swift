@@ -7,6 +7,9 @@ extension ChannelTCPClient {
     public struct Configuration: Sendable {
         /// How long to wait for the TCP connection to be established. Default 10 s.
         public var connectTimeout: Duration
+        /// How long the server has, from the connection, to open (or reopen) a channel; after
+        /// that the connection is closed and a pending `open` fails. Default 60 s, as bitcoinj.
+        public var handshakeTimeout: Duration
         /// Once this many bytes wait to be written to the server, nothing more is read from
         /// it until the backlog drops below half. Default 256 KiB.
         public var maxBufferedOutboundBytes: Int
@@ -22,12 +25,14 @@ extension ChannelTCPClient {
         /// A configuration with the defaults documented on each property; pass only what differs.
         public init(
             connectTimeout: Duration = .seconds(10),
+            handshakeTimeout: Duration = .seconds(60),
             maxBufferedOutboundBytes: Int = 256 * 1024,
             closeFlushTimeout: Duration = .seconds(10),
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
             logger: Logger = Logger(label: "paychan.tcp.client")
         ) {
             self.connectTimeout = connectTimeout
+            self.handshakeTimeout = handshakeTimeout
             self.maxBufferedOutboundBytes = maxBufferedOutboundBytes
             self.closeFlushTimeout = closeFlushTimeout
             self.eventLoopGroup = eventLoopGroup
@@ -36,6 +41,7 @@ extension ChannelTCPClient {
 
         func validate() throws(ChannelTCPError) {
             guard connectTimeout > .zero else { throw .invalidConfiguration("connectTimeout must be positive") }
+            guard handshakeTimeout > .zero else { throw .invalidConfiguration("handshakeTimeout must be positive") }
             guard maxBufferedOutboundBytes >= 1024 else {
                 throw .invalidConfiguration("maxBufferedOutboundBytes must be at least 1024")
             }

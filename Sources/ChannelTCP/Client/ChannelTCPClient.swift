@@ -57,8 +57,9 @@ public enum ChannelTCPClient {
                     }
                 }
             }
+        let channel: any Channel
         do {
-            _ = try await bootstrap.connect(host: host, port: port).get()
+            channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
             // A session created for a connection that never came up ends at once.
             created.withLock { $0 }?.connectionClosed()
@@ -67,6 +68,14 @@ public enum ChannelTCPClient {
         }
         guard let session = created.withLock({ $0 }) else {
             throw .connectFailed(host: host, port: port, reason: "no session was set up")
+        }
+        // As bitcoinj's client: a server that has not opened a channel within the handshake
+        // timeout is given up on (a pending `open` fails as the connection closes).
+        let logger = configuration.logger
+        channel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
+            guard !session.hasOpened, !session.isEnded else { return }
+            logger.warning("no channel opened with \(serverID) within the handshake timeout; closing")
+            channel.close(promise: nil)
         }
         return session
     }
