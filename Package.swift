@@ -66,6 +66,8 @@ let package = Package(
                 "ChannelTCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Test infrastructure: the child process the crash tests (ChannelManagerTests/Crash) kill.

@@ -38,7 +38,7 @@ struct BenchSmokeTests {
         }
         let throughput = [
             "state-machine-1ch", "manager-sqlite-1ch", "manager-sqlite-100ch", "store-scaling-1k-settled",
-            "store-scaling-10k-settled",
+            "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-pipelined", "tcp-100ch",
         ]
         for name in throughput {
             let result = try #require(byName[name], "\(name) missing")
@@ -46,9 +46,20 @@ struct BenchSmokeTests {
             let ratio = try #require(result["ratio_to_floor"] as? Double, "\(name): no ratio_to_floor")
             #expect(ratio > 0)
         }
-        for name in ["store-scaling-ratio", "server-rss-per-channel-kib"] {
+        let notThroughput = [
+            "store-scaling-ratio", "server-rss-per-channel-kib", "tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99",
+        ]
+        for name in notThroughput {
             let result = try #require(byName[name], "\(name) missing")
             #expect(result["ratio_to_floor"] is NSNull, "\(name): ratio_to_floor should be null")
+        }
+        for name in ["tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99"] {
+            #expect(byName[name]?["unit"] as? String == "ms", "\(name): unit should be ms")
+        }
+        if let p50 = byName["tcp-open-v2-ms-p50"]?["value"] as? Double,
+            let p99 = byName["tcp-open-v2-ms-p99"]?["value"] as? Double
+        {
+            #expect(p50 <= p99, "open latency p50 \(p50) ms above p99 \(p99) ms")
         }
     }
 

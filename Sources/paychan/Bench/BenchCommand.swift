@@ -34,6 +34,18 @@ struct BenchCommand: AsyncParsableCommand {
 
             server-rss-per-channel-kib: resident memory per idle open channel of a server manager, \
             over IN-MEMORY PIPES (not TCP), from /proc/self/status.
+
+            tcp-1ch: the managers of manager-sqlite-1ch (SQLite both sides) over loopback TCP \
+            (ChannelTCPServer on 127.0.0.1, ChannelTCPClient), each payment awaiting its ack.
+
+            tcp-1ch-pipelined: the same with up to 64 payments in flight on the one connection.
+
+            tcp-100ch: 100 channels over loopback TCP paying at once, aggregate payments/s.
+
+            tcp-open-v2-ms-p50, tcp-open-v2-ms-p99: channel open latency over loopback TCP with \
+            SQLite stores, connect to `open` returning, channels opened one after the other (300; \
+            30 with --quick). The TCP figures run server and client on separate one-thread event \
+            loop groups.
             """)
 
     @Flag(

@@ -18,6 +18,8 @@ struct BenchSettings: Sendable {
     var settledChannelCounts: [Int]
     /// Idle channels the server holds for the memory figure.
     var idleChannels: Int
+    /// Channel opens timed (one after the other, over loopback TCP) for the open latency figures.
+    var tcpOpenSamples: Int
     /// Where the scratch directories (SQLite files) go.
     var scratchParent: String
 
@@ -29,7 +31,7 @@ struct BenchSettings: Sendable {
         BenchSettings(
             quick: false, repeats: 3, floorIterations: 4000, machinePayments: 5000, singleChannelPayments: 1000,
             concurrentChannels: 100, paymentsPerConcurrentChannel: 100, settledChannelCounts: [1_000, 100_000],
-            idleChannels: 10_000, scratchParent: scratchParent)
+            idleChannels: 10_000, tcpOpenSamples: 300, scratchParent: scratchParent)
     }
 
     /// The same run with `factor` times as many payments (and floor iterations) per round, for
@@ -49,6 +51,6 @@ struct BenchSettings: Sendable {
         BenchSettings(
             quick: true, repeats: 1, floorIterations: 300, machinePayments: 300, singleChannelPayments: 100,
             concurrentChannels: 100, paymentsPerConcurrentChannel: 3, settledChannelCounts: [1_000, 10_000],
-            idleChannels: 500, scratchParent: scratchParent)
+            idleChannels: 500, tcpOpenSamples: 30, scratchParent: scratchParent)
     }
 }

@@ -1,0 +1,217 @@
+import BitcoinPrimitives
+import ChannelManager
+import ChannelTCP
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// `tcp-1ch`, `tcp-1ch-pipelined` and `tcp-100ch`: the managers of ``BenchManagers`` (SQLite
+/// stores on both sides, `synchronous = FULL`) talking over loopback TCP: a
+/// ``ChannelTCPServer`` on 127.0.0.1 in front of the server manager, ``ChannelTCPClient``
+/// connections from the client manager, server and client on separate event loop groups.
+///
+/// Each channel pays its share of a round with `inFlight` tasks at once, each awaiting its
+/// ack before its next payment: 1 is strictly sequential, 64 keeps up to 64 payments in flight
+/// on the one connection.
+struct TCPPaymentFigure: BenchFigure {
+    let name: String
+    let channels: Int
+    /// Payments in flight at once on each channel.
+    let inFlight: Int
+
+    var names: [String] { [name] }
+
+    func run(_ context: BenchContext) async throws -> [BenchResult] {
+        let settings = context.settings
+        let perChannel = channels == 1 ? settings.singleChannelPayments : settings.paymentsPerConcurrentChannel
+        let repeats = settings.repeats
+        let channelSatoshis = BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 2) + 100_000
+        let scratch = try context.scratch()
+        defer { scratch.remove() }
+        let bed = try await TCPBench(
+            directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000))
+        do {
+            let rate = try await measure(
+                bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
+            await bed.shutdown()
+            let shape =
+                channels == 1
+                ? "1 channel, \(perChannel) payments/round, "
+                    + (inFlight == 1 ? "each awaiting its ack" : "up to \(inFlight) in flight")
+                : "\(channels) channels at once, \(perChannel) sequential payments each/round"
+            return [
+                .throughput(
+                    name, rate, floor: context.floor,
+                    detail: "\(shape), loopback TCP, SQLite both sides, \(bed.groupsDescription)")
+            ]
+        } catch {
+            await bed.shutdown()
+            throw error
+        }
+    }
+
+    private func measure(_ bed: TCPBench, perChannel: Int, repeats: Int, value: Amount) async throws -> Double {
+        let sessions = try await bed.openChannels(channels, value: value)
+        let amount = try Amount(satoshis: BenchSettings.paymentSatoshis)
+        // Every channel's round split among its in-flight tasks, as evenly as it goes.
+        let workers = max(1, min(inFlight, perChannel))
+        let shares = (0..<workers).map { perChannel / workers + ($0 < perChannel % workers ? 1 : 0) }
+        let rate = try await BenchTiming.medianAfterWarmUp(repeats: repeats) {
+            let seconds = try await BenchTiming.secondsAsync {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for session in sessions {
+                        for share in shares {
+                            group.addTask {
+                                for _ in 0..<share { try await session.pay(amount) }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            return Double(sessions.count * perChannel) / seconds
+        }
+        // Every acknowledged payment must be in the server's file: check one channel.
+        if let first = sessions.first {
+            let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
+            try await bed.managers.checkDurable(first, paidToServer: paid)
+        }
+        return rate
+    }
+}
+
+/// `tcp-open-v2-ms-p50` and `tcp-open-v2-ms-p99`: how long opening a v2 channel takes over
+/// loopback TCP with durable (SQLite) stores, from the client's `connect` to `open` returning
+/// (connection, version handshake, wallet funding, refund signing, contract stored on both
+/// sides, initial payment acknowledged). Channels are opened one after the other, each on a
+/// new connection; a few unmeasured opens warm up first.
+struct TCPOpenLatencyFigure: BenchFigure {
+    static let warmUpOpens = 5
+
+    var names: [String] { ["tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99"] }
+
+    func run(_ context: BenchContext) async throws -> [BenchResult] {
+        let samples = context.settings.tcpOpenSamples
+        let opens = Self.warmUpOpens + samples
+        let value = try Amount(satoshis: Int64(200_000))
+        let scratch = try context.scratch()
+        defer { scratch.remove() }
+        let bed = try await TCPBench(directory: scratch.path, coins: opens, coinValue: try Amount(satoshis: 300_000))
+        var millis: [Double] = []
+        do {
+            for index in 0..<opens {
+                let seconds = try await BenchTiming.secondsAsync {
+                    let session = try await bed.connect(serverID: "bench-open-\(index)")
+                    _ = try await session.open(value: value)
+                }
+                if index >= Self.warmUpOpens { millis.append(seconds * 1000) }
+            }
+        } catch {
+            await bed.shutdown()
+            throw error
+        }
+        await bed.shutdown()
+        let detail =
+            "\(samples) sequential opens (after \(Self.warmUpOpens) unmeasured), each a new loopback TCP "
+            + "connection, connect to open returning, SQLite both sides, \(bed.groupsDescription)"
+        return [
+            BenchResult(
+                name: "tcp-open-v2-ms-p50", value: Self.percentile(millis, 0.50), unit: "ms", ratioToFloor: nil,
+                detail: detail),
+            BenchResult(
+                name: "tcp-open-v2-ms-p99", value: Self.percentile(millis, 0.99), unit: "ms", ratioToFloor: nil,
+                detail: detail),
+        ]
+    }
+
+    /// The nearest-rank percentile `quantile` (0…1) of `values` (0 when empty).
+    static func percentile(_ values: [Double], _ quantile: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((quantile * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count, max(1, rank)) - 1]
+    }
+}
+
+/// ``BenchManagers`` behind a ``ChannelTCPServer`` on a free port of 127.0.0.1, with client
+/// connections over ``ChannelTCPClient``. The server and the clients run on separate event loop
+/// groups of one thread each (the managers' work runs on Swift's task pool).
+final class TCPBench: Sendable {
+    static let host = "127.0.0.1"
+    /// Threads of each of the two event loop groups.
+    static let threadsPerGroup = 1
+
+    let managers: BenchManagers
+    let listener = ChannelTCPServer()
+    let port: Int
+    private let serverGroup: MultiThreadedEventLoopGroup
+    private let clientGroup: MultiThreadedEventLoopGroup
+
+    var groupsDescription: String {
+        "server and client on separate \(Self.threadsPerGroup)-thread event loop groups"
+    }
+
+    init(directory: String, coins: Int, coinValue: Amount) async throws {
+        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
+        let managers: BenchManagers
+        do {
+            managers = try await BenchManagers(directory: directory, coins: coins, coinValue: coinValue)
+        } catch {
+            try? await serverGroup.shutdownGracefully()
+            try? await clientGroup.shutdownGracefully()
+            throw error
+        }
+        var configuration = ChannelTCPServer.Configuration(eventLoopGroup: serverGroup)
+        configuration.logger = BenchLogging.quiet("paychan.bench.tcp.server")
+        do {
+            try await listener.start(
+                host: Self.host, port: 0, serverManager: managers.server, configuration: configuration)
+        } catch {
+            await managers.shutdown()
+            try? await serverGroup.shutdownGracefully()
+            try? await clientGroup.shutdownGracefully()
+            throw BenchFailure("TCP listener: \(error)")
+        }
+        self.managers = managers
+        self.serverGroup = serverGroup
+        self.clientGroup = clientGroup
+        port = listener.port ?? 0
+    }
+
+    /// A new TCP connection from the client manager, as server `serverID` (so that no two
+    /// connections reopen the same channel).
+    func connect(serverID: String) async throws -> ClientSession {
+        let configuration = ChannelTCPClient.Configuration(
+            eventLoopGroup: clientGroup, logger: BenchLogging.quiet("paychan.bench.tcp.client"))
+        return try await ChannelTCPClient.connect(
+            host: Self.host, port: port, clientManager: managers.client, serverID: serverID,
+            configuration: configuration)
+    }
+
+    /// Opens `count` channels worth `value` at once, each on its own connection.
+    func openChannels(_ count: Int, value: Amount) async throws -> [ClientSession] {
+        try await withThrowingTaskGroup(of: ClientSession.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let session = try await self.connect(serverID: "bench-server-\(index)")
+                    _ = try await session.open(value: value)
+                    return session
+                }
+            }
+            var sessions: [ClientSession] = []
+            for try await session in group { sessions.append(session) }
+            return sessions
+        }
+    }
+
+    /// Stops the listener (closing every connection), the managers and the stores, then the
+    /// event loop groups.
+    func shutdown() async {
+        await listener.stop()
+        await managers.shutdown()
+        try? await clientGroup.shutdownGracefully()
+        try? await serverGroup.shutdownGracefully()
+    }
+}
