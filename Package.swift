@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "paychan", targets: ["paychan"]),
         // Test infrastructure only: the child process of the crash tests.
         .executable(name: "paychan-crash-child", targets: ["PaychanCrashChild"]),
+        // Fuzzing: Scripts/fuzz builds it with libFuzzer; a plain build replays corpora.
+        .executable(name: "PaychanFuzz", targets: ["PaychanFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -71,10 +73,14 @@ let package = Package(
             ]
         ),
         // Test infrastructure: the child process the crash tests (ChannelManagerTests/Crash) kill.
+        // Fuzzing (Scripts/fuzz): the targets, and libFuzzer's entry point or a corpus replayer.
+        .target(name: "PaychanFuzzTargets", dependencies: ["BitcoinPrimitives", "ChannelStateMachine"]),
+        .executableTarget(name: "PaychanFuzz", dependencies: ["PaychanFuzzTargets"]),
         .executableTarget(
             name: "PaychanCrashChild",
             dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]
         ),
+        .testTarget(name: "PaychanFuzzTests", dependencies: ["PaychanFuzzTargets"]),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
         .testTarget(
             name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
