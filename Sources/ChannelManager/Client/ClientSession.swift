@@ -199,23 +199,12 @@ public final class ClientSession: Sendable {
     }
 
     private func startDrainIfNeeded() {
-        let start = state.withLock { state -> Bool in
-            guard !state.outbox.draining, !state.outbox.isEmpty else { return false }
-            state.outbox.draining = true
-            return true
-        }
-        if start { Task { await drain() } }
+        if state.withLock({ $0.outbox.claimDrain() }) { Task { await drain() } }
     }
 
     private func drain() async {
         await EffectOutbox.release(
-            next: {
-                state.withLock { state in
-                    if let next = state.outbox.next() { return next }
-                    state.outbox.draining = false
-                    return nil
-                }
-            },
+            next: { state.withLock { $0.outbox.nextOrFinish() } },
             store: manager.store,
             storeFailed: { error in
                 manager.logger.error("session \(id): store failed: \(error)")

@@ -225,11 +225,7 @@ public final class ServerManager: Sendable {
 
     /// Broadcasts and reports; true when the backend accepted the transaction.
     func broadcast(_ transaction: Transaction, _ purpose: BroadcastPurpose) async -> Bool {
-        var accepted = true
-        do { try await chain.broadcast(transaction) } catch {
-            accepted = false
-            logger.warning("broadcast of \(purpose) \(transaction.txid.displayHex) refused: \(error)")
-        }
+        let accepted = await chain.broadcastLoggingRefusal(transaction, purpose, logger: logger)
         publish(.broadcast(transaction, purpose, accepted: accepted))
         return accepted
     }

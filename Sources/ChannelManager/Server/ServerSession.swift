@@ -97,9 +97,7 @@ public final class ServerSession: Sendable {
     func input(_ body: (inout ServerChannel) -> [ServerEffect]) {
         let startDrain = state.withLock { state -> Bool in
             queue(body(&state.machine), in: &state)
-            guard !state.outbox.draining, !state.outbox.isEmpty else { return false }
-            state.outbox.draining = true
-            return true
+            return state.outbox.claimDrain()
         }
         if startDrain { Task { await drain() } }
     }
@@ -117,13 +115,7 @@ public final class ServerSession: Sendable {
     /// Releases queued effects in order until none is left.
     private func drain() async {
         await EffectOutbox.release(
-            next: {
-                state.withLock { state in
-                    if let next = state.outbox.next() { return next }
-                    state.outbox.draining = false
-                    return nil
-                }
-            },
+            next: { state.withLock { $0.outbox.nextOrFinish() } },
             store: manager.store,
             storeFailed: { error in
                 manager.logger.error("session \(id): store failed: \(error)")

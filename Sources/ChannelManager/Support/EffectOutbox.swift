@@ -53,6 +53,21 @@ struct EffectOutbox<Effect> {
         }
     }
 
+    /// Claims the right to release effects: true (and `draining` set) when there is something
+    /// to release and nobody is releasing it yet.
+    mutating func claimDrain() -> Bool {
+        guard !draining, !isEmpty else { return false }
+        draining = true
+        return true
+    }
+
+    /// The next effect to release, or nil after giving up the right to release.
+    mutating func nextOrFinish() -> (ticket: StoreTicket?, effect: Effect)? {
+        if let item = next() { return item }
+        draining = false
+        return nil
+    }
+
     /// Drops every queued effect (a write they depend on failed) and forgets the last ticket.
     mutating func discardAll() {
         items.removeAll()
