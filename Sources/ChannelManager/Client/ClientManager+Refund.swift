@@ -82,6 +82,6 @@ extension ClientManager {
     }
 
     private func retryRefund(_ txid: Hash256) {
-        scheduler.withLock { $0 }?.schedule(txid, at: clock.now() + config.refundRetryInterval)
+        scheduler.withLock { $0 }?.schedule(txid, at: clock.now().plus(config.refundRetryInterval))
     }
 }

@@ -120,7 +120,7 @@ public final class ClientManager: Sendable {
             stored
             .filter {
                 $0.valueLeft >= max(config.reopenMinimumValue, $0.minPayment)
-                    && $0.expiry > now + config.reopenMinimumLifetime
+                    && $0.expiry > now.plus(config.reopenMinimumLifetime)
             }
             .sorted { $0.state == $1.state ? $0.valueLeft > $1.valueLeft : $0.state == .open }
         return registry.withLock { registry -> ClientChannelRecord? in
@@ -184,7 +184,6 @@ public final class ClientManager: Sendable {
     }
 
     func refundTime(_ expiry: UInt64) -> UInt64 {
-        let (sum, overflow) = expiry.addingReportingOverflow(config.channel.refundMargin)
-        return overflow ? UInt64.max : sum
+        expiry.plus(config.channel.refundMargin)
     }
 }

@@ -113,12 +113,16 @@ public final class ClientSession: Sendable {
     public func pay(_ amount: Amount, info: [UInt8]? = nil) async throws(ClientSessionError) -> PaymentReceipt {
         let result = await withCheckedContinuation { (waiter: Waiter<PaymentReceipt>) in
             let refused = state.withLock { state -> ClientSessionError? in
-                guard var machine = state.machine else { return .payment(.channelNotOpen) }
+                // Optional chaining mutates the machine in place: no copy of its state per payment.
                 let effects: [ClientEffect]
-                do throws(PaymentError) { effects = try machine.pay(amount, info: info) } catch {
+                do throws(PaymentError) {
+                    guard let made = try state.machine?.pay(amount, info: info) else {
+                        return .payment(.channelNotOpen)
+                    }
+                    effects = made
+                } catch {
                     return .payment(error)
                 }
-                state.machine = machine
                 state.payWaiters.append(waiter)
                 queue(effects, in: &state)
                 return nil
@@ -164,14 +168,12 @@ public final class ClientSession: Sendable {
 
     func input(_ body: (inout ClientChannel) -> [ClientEffect]) {
         let endedWithoutChannel = state.withLock { state -> Bool in
-            guard var machine = state.machine else {
+            guard let effects = state.machine?.apply(body) else {
                 // The transport ended (or sent something) before any channel was asked for.
                 guard !state.ended else { return false }
                 markEnded(.connectionClosed, in: &state)
                 return true
             }
-            let effects = body(&machine)
-            state.machine = machine
             queue(effects, in: &state)
             return false
         }
@@ -210,13 +212,17 @@ public final class ClientSession: Sendable {
                 manager.logger.error("session \(id): store failed: \(error)")
                 state.withLock { state in
                     state.outbox.discardAll()
-                    if var machine = state.machine {
-                        let effects = machine.storeFailed(error.message)
-                        state.machine = machine
-                        queue(effects, in: &state)
-                    }
+                    if let effects = state.machine?.storeFailed(error.message) { queue(effects, in: &state) }
                 }
             },
             perform: { await perform($0) })
+    }
+}
+
+extension ClientChannel {
+    /// Runs `body` on this machine; with optional chaining (`machine?.apply`) the machine is
+    /// changed in place rather than copied out and back.
+    fileprivate mutating func apply(_ body: (inout ClientChannel) -> [ClientEffect]) -> [ClientEffect] {
+        body(&self)
     }
 }

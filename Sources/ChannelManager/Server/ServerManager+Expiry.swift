@@ -14,7 +14,7 @@ extension ServerManager {
             }
         case .chainCheck:
             await checkChain()
-            let next = clock.now() + config.chainCheckInterval
+            let next = clock.now().plus(config.chainCheckInterval)
             scheduler(schedule: .chainCheck, at: next)
         }
     }
@@ -35,7 +35,7 @@ extension ServerManager {
                 registry.withLock { _ = $0.unconfirmed.removeValue(forKey: txid) }
                 continue
             }
-            guard now >= watch.broadcastAt + config.settlementRebroadcastAfter else { continue }
+            guard now >= watch.broadcastAt.plus(config.settlementRebroadcastAfter) else { continue }
             await bumpSettlement(txid, current: watch.settlement)
         }
     }

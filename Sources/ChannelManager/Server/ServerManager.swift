@@ -97,7 +97,7 @@ public final class ServerManager: Sendable {
                 break
             }
         }
-        scheduler.schedule(.chainCheck, at: now + config.chainCheckInterval)
+        scheduler.schedule(.chainCheck, at: now.plus(config.chainCheckInterval))
         logger.info("server manager started: \(armed) open channels armed for expiry")
     }
 

@@ -86,3 +86,20 @@ struct ExpiryTests {
         #expect(bed.chain.spendingTransaction(of: OutPoint(txid: opened.contractTxid, index: 0)) == record.refund.txid)
     }
 }
+
+@Suite("Configured intervals never overflow")
+struct IntervalOverflowTests {
+    @Test("a client asked to wait UInt64.max seconds before retrying a refund keeps running")
+    func hugeIntervals() async throws {
+        let bed = try await ManagerTestbed(serverConfig: { config in
+            config.chainCheckInterval = .max
+            config.settlementRebroadcastAfter = .max
+        })
+        let (session, _, _) = try await bed.connect()
+        let opened = try await session.open(value: ManagerTestbed.sats(300_000))
+        try await session.pay(ManagerTestbed.sats(1_000))
+        // The chain check and the rebroadcast deadline saturate instead of trapping.
+        await bed.server.checkChain()
+        #expect(opened.valueLeft == ManagerTestbed.sats(299_000))
+    }
+}
