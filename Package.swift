@@ -92,7 +92,13 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "PaychanCLITests", dependencies: ["paychan", "BitcoinPrimitives"]),
+        .testTarget(
+            name: "PaychanCLITests",
+            dependencies: [
+                "paychan", "BitcoinPrimitives", "ChannelStateMachine", "ChannelManager", "ChannelTCP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "ReadmeExamplesTests",
             dependencies: ["ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives"]),

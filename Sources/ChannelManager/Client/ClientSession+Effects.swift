@@ -17,7 +17,7 @@ extension ClientSession {
         case .cancelTimer(let timer):
             manager.cancel(timer)
         case .report(let event):
-            report(event)
+            await report(event)
         case .closeConnection:
             connection.close()
         }
@@ -42,7 +42,7 @@ extension ClientSession {
         }
     }
 
-    private func report(_ event: ClientEvent) {
+    private func report(_ event: ClientEvent) async {
         manager.publish(.channel(event, session: id))
         switch event {
         case .channelOpened(let txid, let value, let valueLeft, let expiry, let resumed):
@@ -83,13 +83,15 @@ extension ClientSession {
         case .resumeRefused(let txid):
             manager.release(txid, from: self)
         case .closed(let reason):
-            finish(reason)
+            await finish(reason)
         }
     }
 
-    /// The conversation is over: every waiter learns it, and a contract our wallet signed but
-    /// never stored (so never handed over) is given back to the wallet.
-    private func finish(_ reason: CloseReason) {
+    /// The conversation is over: a contract our wallet signed but never stored (so never handed
+    /// over) is given back to the wallet and the connection is closed (what was queued written),
+    /// then every waiter learns it (so a caller that exits when `open` fails finds its wallet
+    /// whole and the server has our ERROR).
+    private func finish(_ reason: CloseReason) async {
         var abandoned: Transaction?
         let (txid, endWaiters, openWaiter, payWaiters, closeWaiter, settlement) = state.withLock { state in
             markEnded(reason, in: &state)
@@ -105,15 +107,16 @@ extension ClientSession {
                 state.settlement
             )
         }
+        if let abandoned { await manager.funder.contractAbandoned(abandoned) }
+        // Our last message (an ERROR) is written before anyone hears that we are done.
+        connection.close()
+        await connection.waitUntilClosed()
         if let txid { manager.release(txid, from: self) }
         manager.sessionEnded(self)
         openWaiter?.resume(returning: .failure(.ended(reason)))
         for waiter in payWaiters { waiter.resume(returning: .failure(.ended(reason))) }
         closeWaiter?.resume(returning: .success(settlement))
         for waiter in endWaiters { waiter.resume() }
-        if let abandoned {
-            Task { await manager.funder.contractAbandoned(abandoned) }
-        }
     }
 
     func markEnded(_ reason: CloseReason, in state: inout State) {

@@ -66,6 +66,16 @@ public final class ClientSession: Sendable {
     /// Whether a channel was opened (or reopened) on this connection, whatever happened since.
     public var hasOpened: Bool { state.withLock { $0.opened } }
 
+    /// Whether the session waits for the server to answer something it sent (see
+    /// `ClientChannel.isAwaitingReply`).
+    public var isAwaitingReply: Bool { state.withLock { $0.machine?.isAwaitingReply ?? false } }
+
+    /// The server did not answer in time: the session sends `ERROR TIMEOUT` and ends; pending
+    /// commands fail with ``ClientSessionError/ended(_:)`` carrying a local `TIMEOUT` error.
+    public func replyTimedOut(after timeout: Duration) {
+        input { $0.replyTimedOut("no reply from the server within \(timeout)") }
+    }
+
     /// One framed message body from the server.
     public func receive(_ bytes: [UInt8]) {
         let now = manager.clock.now()
@@ -133,8 +143,9 @@ public final class ClientSession: Sendable {
     }
 
     /// Asks the server to settle the channel; returns the settlement it sent (checked to pay
-    /// us at least what our last signature left us), or nil if the conversation ended without
-    /// one.
+    /// us at least what our last signature left us), or nil if the connection closed without
+    /// one. Throws ``ClientSessionError/ended(_:)`` when the server answered `ERROR` or we
+    /// refused its settlement (the channel stays stored, as before).
     @discardableResult
     public func close() async throws(ClientSessionError) -> Transaction? {
         let channel = record
@@ -147,11 +158,20 @@ public final class ClientSession: Sendable {
             }
             if let endedWith { waiter.resume(returning: endedWith) } else { input { $0.close() } }
         }
-        if case .success(nil) = result, let channel, let latest = await manager.latestRecord(channel) {
-            // A bitcoinj server may broadcast its settlement and close without sending it.
-            return await manager.settlementFromChain(latest)
+        if let settlement = try result.get() { return settlement }
+        // A bitcoinj server may broadcast its settlement and close without sending it.
+        if let channel, let latest = await manager.latestRecord(channel),
+            let settlement = await manager.settlementFromChain(latest)
+        {
+            return settlement
         }
-        return try result.get()
+        // We refused the server's settlement (it underpaid us) or the server answered ERROR:
+        // the channel was not settled.
+        switch state.withLock({ $0.endReason }) {
+        case .localError(let error): throw .ended(.localError(error))
+        case .remoteError(let code, let explanation): throw .ended(.remoteError(code: code, explanation: explanation))
+        default: return nil
+        }
     }
 
     /// Returns once the conversation is over.

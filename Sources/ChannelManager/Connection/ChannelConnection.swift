@@ -9,4 +9,13 @@ public protocol ChannelConnection: Sendable {
     func send(_ message: [UInt8])
     /// Flushes what was queued, then closes the transport.
     func close()
+    /// Returns once the transport is closed, what was queued before ``close()`` written (or
+    /// given up on). A session waits for it before reporting its end, so that a program that
+    /// exits then does not lose its last message (an `ERROR`). The default returns at once.
+    func waitUntilClosed() async
+}
+
+extension ChannelConnection {
+    /// Returns at once: for transports that write synchronously.
+    public func waitUntilClosed() async {}
 }

@@ -10,6 +10,11 @@ extension ChannelTCPClient {
         /// How long the server has, from the connection, to open (or reopen) a channel; after
         /// that the connection is closed and a pending `open` fails. Default 60 s, as bitcoinj.
         public var handshakeTimeout: Duration
+        /// How long the server has to answer each message that wants an answer (the version
+        /// exchange, the refund signature, `CHANNEL_OPEN`, a payment's acknowledgement, the
+        /// settlement after `CLOSE`); after that the session sends `ERROR TIMEOUT` and ends,
+        /// failing what is pending. `nil` waits forever. Default 60 s.
+        public var replyTimeout: Duration?
         /// Once this many bytes wait to be written to the server, nothing more is read from
         /// it until the backlog drops below half. Default 256 KiB.
         public var maxBufferedOutboundBytes: Int
@@ -26,6 +31,7 @@ extension ChannelTCPClient {
         public init(
             connectTimeout: Duration = .seconds(10),
             handshakeTimeout: Duration = .seconds(60),
+            replyTimeout: Duration? = .seconds(60),
             maxBufferedOutboundBytes: Int = 256 * 1024,
             closeFlushTimeout: Duration = .seconds(10),
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -33,6 +39,7 @@ extension ChannelTCPClient {
         ) {
             self.connectTimeout = connectTimeout
             self.handshakeTimeout = handshakeTimeout
+            self.replyTimeout = replyTimeout
             self.maxBufferedOutboundBytes = maxBufferedOutboundBytes
             self.closeFlushTimeout = closeFlushTimeout
             self.eventLoopGroup = eventLoopGroup
@@ -42,6 +49,9 @@ extension ChannelTCPClient {
         func validate() throws(ChannelTCPError) {
             guard connectTimeout > .zero else { throw .invalidConfiguration("connectTimeout must be positive") }
             guard handshakeTimeout > .zero else { throw .invalidConfiguration("handshakeTimeout must be positive") }
+            if let replyTimeout, replyTimeout <= .zero {
+                throw .invalidConfiguration("replyTimeout must be positive (or nil)")
+            }
             guard maxBufferedOutboundBytes >= 1024 else {
                 throw .invalidConfiguration("maxBufferedOutboundBytes must be at least 1024")
             }

@@ -39,16 +39,18 @@ public enum ChannelTCPClient {
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let replyWatch = ReplyWatch()
                     let connection = FramedConnection(
                         channel: channel, closeFlushTimeout: TimeAmount(configuration.closeFlushTimeout),
-                        logger: configuration.logger)
+                        logger: configuration.logger, onSend: { replyWatch.sent() })
                     let session = try clientManager.connect(serverID: serverID, connection: connection)
                     created.withLock { $0 = session }
                     try channel.pipeline.syncOperations.addHandlers(
                         BackPressureHandler(),
                         ByteToMessageHandler(FrameDecoder()),
                         ClientConnectionHandler(
-                            session: session, connection: connection, logger: configuration.logger))
+                            session: session, connection: connection, replyWatch: replyWatch,
+                            replyTimeout: configuration.replyTimeout, logger: configuration.logger))
                     // The session may end on its own (an ERROR, the server's CLOSE): the
                     // socket goes with it, after what was queued is written.
                     Task {

@@ -23,11 +23,16 @@ final class FramedConnection: ChannelConnection {
     private let closeFlushTimeout: TimeAmount
     private let logger: Logger
     private let state = Mutex(State())
+    /// Called after each message is queued for writing.
+    private let onSend: (@Sendable () -> Void)?
 
-    init(channel: any Channel, closeFlushTimeout: TimeAmount, logger: Logger) {
+    init(
+        channel: any Channel, closeFlushTimeout: TimeAmount, logger: Logger, onSend: (@Sendable () -> Void)? = nil
+    ) {
         self.channel = channel
         self.closeFlushTimeout = closeFlushTimeout
         self.logger = logger
+        self.onSend = onSend
     }
 
     func send(_ message: [UInt8]) {
@@ -43,6 +48,7 @@ final class FramedConnection: ChannelConnection {
             state.pending.append(frame)
             return scheduleFlush(&state)
         }
+        onSend?()
         if schedule { channel.eventLoop.execute { self.writePending() } }
     }
 
@@ -53,6 +59,10 @@ final class FramedConnection: ChannelConnection {
             return scheduleFlush(&state)
         }
         if schedule { channel.eventLoop.execute { self.writePending() } }
+    }
+
+    func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
     }
 
     /// Closes at once, dropping whatever was queued.

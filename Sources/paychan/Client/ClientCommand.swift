@@ -15,8 +15,8 @@ struct ClientCommand: AsyncParsableCommand {
             Keeps its channels in DIR/channels.sqlite (keys from DIR/seed, created with mode 0600 \
             when absent). With a stored open channel to the same HOST:PORT that has money left, \
             it reopens that channel instead of funding a new one. Exit status: 0 on success, \
-            1 for bad arguments or local failures, 2 when the server cannot be reached, 3 when \
-            the server refused the channel or a payment (its error code is printed), 4 when the \
+            1 for bad arguments or local failures, 2 when the server cannot be reached or does \
+            not answer within --reply-timeout, 3 when the server refused the channel or a payment (its error code is printed), 4 when the \
             wallet or the channel holds too little money.
             """)
 
@@ -52,6 +52,11 @@ struct ClientCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON document with the outcome.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: "Seconds the server has to answer each message (open, payment, close) before the client gives up.")
+    var replyTimeout: Double = 60
+
     func run() async throws {
         do throws(CommandFailure) {
             try await pay()
@@ -78,6 +83,9 @@ struct ClientCommand: AsyncParsableCommand {
             throw CommandFailure("--amount must be a positive number of satoshis")
         }
         guard payments >= 0 else { throw CommandFailure("--payments must not be negative") }
+        guard (0.001...1e9).contains(replyTimeout) else {
+            throw CommandFailure("--reply-timeout must be between 0.001 and 1e9 seconds")
+        }
 
         let directory = DataDirectory(path: dir)
         try directory.create()
@@ -101,7 +109,8 @@ struct ClientCommand: AsyncParsableCommand {
         let session: ClientSession
         do {
             session = try await ChannelTCPClient.connect(
-                host: address.host, port: address.port, clientManager: manager, serverID: address.description)
+                host: address.host, port: address.port, clientManager: manager, serverID: address.description,
+                configuration: ChannelTCPClient.Configuration(replyTimeout: .seconds(replyTimeout)))
         } catch {
             throw CommandFailure("cannot reach \(address): \(error)", exitCode: 2)
         }
@@ -156,6 +165,8 @@ struct ClientCommand: AsyncParsableCommand {
         switch error {
         case .ended(.remoteError(let code, let explanation)):
             return CommandFailure("the server refused to \(what): \(code) \(explanation)", exitCode: 3)
+        case .ended(.localError(let channelError)) where channelError.code == .timeout:
+            return CommandFailure("cannot \(what): \(channelError.explanation)", exitCode: 2)
         case .ended(.localError(let channelError)) where channelError.code == .channelValueTooLarge:
             return CommandFailure("cannot \(what): \(channelError.explanation)", exitCode: 4)
         case .ended(.localError(let channelError)) where channelError.explanation.contains("could not fund"):

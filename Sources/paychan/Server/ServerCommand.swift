@@ -44,6 +44,15 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Append the hex of every broadcast transaction to this file, one per line.")
     var txLog: String?
 
+    @Option(name: .long, help: "Seconds a connection has to open (or reopen) a channel before it is closed.")
+    var handshakeTimeout: Double = 60
+
+    @Option(name: .long, help: "Seconds a connection with an open channel may stay silent before it is closed.")
+    var idleTimeout: Double = 600
+
+    @Option(name: .long, help: "Connections beyond this many open ones are closed when accepted (mind `ulimit -n`).")
+    var maxConnections: Int = 20_000
+
     func run() async throws {
         guard chain == "memory" else { throw CommandFailure("unknown chain backend \(chain); only `memory` exists") }
         guard let network = Network(rawValue: network) else {
@@ -52,6 +61,10 @@ struct ServerCommand: AsyncParsableCommand {
         let address = try HostPort(listen, option: "--listen")
         let minChannel = try amount(minChannel, "--min-channel")
         let minPayment = try amount(minPayment, "--min-payment")
+        guard (0.001...1e9).contains(handshakeTimeout), (0.001...1e9).contains(idleTimeout) else {
+            throw CommandFailure("--handshake-timeout and --idle-timeout must be between 0.001 and 1e9 seconds")
+        }
+        guard maxConnections > 0 else { throw CommandFailure("--max-connections must be positive") }
         let directory = DataDirectory(path: dir)
         try directory.create()
         let clock = SystemClock()
@@ -73,7 +86,13 @@ struct ServerCommand: AsyncParsableCommand {
             throw CommandFailure("cannot start: \(error)")
         }
         let server = ChannelTCPServer()
-        do { try await server.start(host: address.host, port: address.port, serverManager: manager) } catch {
+        let limits = ChannelTCPServer.Configuration(
+            handshakeTimeout: .seconds(handshakeTimeout), idleTimeout: .seconds(idleTimeout),
+            maxConnections: maxConnections)
+        do {
+            try await server.start(
+                host: address.host, port: address.port, serverManager: manager, configuration: limits)
+        } catch {
             throw CommandFailure("cannot listen on \(address): \(error)")
         }
         let logger = Logger(label: "paychan.server")
