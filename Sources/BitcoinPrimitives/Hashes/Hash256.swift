@@ -12,6 +12,12 @@ public struct Hash256: Hashable, Sendable, CustomStringConvertible {
 
     private init(unchecked bytes: [UInt8]) { internalBytes = bytes }
 
+    /// Feeds the 32 bytes to the hasher in one call (the synthesized conformance would feed
+    /// them one at a time, which dominated set and dictionary lookups keyed by txids).
+    public func hash(into hasher: inout Hasher) {
+        internalBytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Wraps 32 bytes in internal order. Other lengths are refused.
     public init?(internalOrder bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }

@@ -32,10 +32,9 @@ struct CoinSelection {
     static func select(from candidates: [WalletOutput], paying output: TransactionOutput, feeRate: FeeRate)
         throws(FundingError) -> CoinSelection
     {
-        let ordered = candidates.sorted { $0.value != $1.value ? $0.value > $1.value : StoreOrdering.wallet($0, $1) }
         var chosen: [WalletOutput] = []
         var total = Amount.zero
-        for candidate in ordered {
+        for candidate in LargestFirst(candidates) {
             guard let sum = try? total.adding(candidate.value) else { break }
             chosen.append(candidate)
             total = sum
@@ -54,7 +53,7 @@ struct CoinSelection {
             // No change worth keeping: whatever is left over goes to the fee.
             return CoinSelection(inputs: chosen, change: nil, fee: (try? total.subtracting(output.value)) ?? .zero)
         }
-        let allFee = fee(inputs: ordered, outputs: [output], feeRate: feeRate, minimumInputs: 1)
+        let allFee = fee(inputs: candidates, outputs: [output], feeRate: feeRate, minimumInputs: 1)
         throw FundingError(
             .insufficientFunds(available: total, needed: (try? output.value.adding(allFee)) ?? .maxMoney),
             "the wallet holds \(total) spendable, paying \(output.value) needs \(output.value) + \(allFee) fee")
@@ -72,5 +71,53 @@ struct CoinSelection {
         let transaction = Transaction(
             version: 2, inputs: Array(repeating: placeholder, count: count), outputs: outputs, lockTime: 0)
         return (try? feeRate.fee(forVirtualSize: transaction.virtualSize)) ?? .maxMoney
+    }
+}
+
+/// Wallet outputs largest first (ties by outpoint), without sorting all of them when the first
+/// few suffice, as they almost always do: the first picks are linear scans for the largest
+/// left; past a handful, the rest is sorted once.
+struct LargestFirst: Sequence, IteratorProtocol {
+    /// Picks made by scanning before the rest is sorted.
+    static let scannedPicks = 8
+
+    private var remaining: [WalletOutput]
+    private var sortedRest: ArraySlice<WalletOutput>?
+    private var picks = 0
+
+    init(_ outputs: [WalletOutput]) { remaining = outputs }
+
+    /// Whether `a` comes before `b`: larger value first, then by outpoint.
+    static func precedes(_ a: WalletOutput, _ b: WalletOutput) -> Bool {
+        a.value != b.value ? a.value > b.value : StoreOrdering.wallet(a, b)
+    }
+
+    mutating func next() -> WalletOutput? {
+        if var rest = sortedRest {
+            defer { sortedRest = rest }
+            return rest.popFirst()
+        }
+        guard !remaining.isEmpty else { return nil }
+        if picks >= Self.scannedPicks {
+            var rest = remaining.sorted(by: Self.precedes)[...]
+            remaining = []
+            let first = rest.popFirst()
+            sortedRest = rest
+            return first
+        }
+        picks += 1
+        var best = 0
+        for index in remaining.indices.dropFirst() where Self.precedes(remaining[index], remaining[best]) {
+            best = index
+        }
+        return remaining.swapRemoveAt(best)
+    }
+}
+
+extension Array {
+    /// Removes the element at `index` by moving the last one into its place (order is not kept).
+    fileprivate mutating func swapRemoveAt(_ index: Int) -> Element {
+        swapAt(index, count - 1)
+        return removeLast()
     }
 }

@@ -138,7 +138,7 @@ public final class SeedWallet: ContractFunder {
 
     /// The outputs the wallet would spend now.
     public func spendableOutputs() async throws(FundingError) -> [WalletOutput] {
-        try await sortedOutputs().spendable
+        try await sortedOutputs().spendable.sorted(by: StoreOrdering.wallet)
     }
 
     // MARK: ContractFunder
@@ -220,9 +220,10 @@ extension SeedWallet {
     }
 
     /// Sorts the unspent stored outputs: P2WPKH of the key they name, and not change of a
-    /// wallet transaction the chain does not know, are spendable.
+    /// wallet transaction the chain does not know, are spendable. Each list is in no
+    /// particular order.
     fileprivate func sortedOutputs() async throws(FundingError) -> SortedOutputs {
-        let all = try await storedOutputs(unspentOnly: false)
+        let all = try await storedOutputs(unspentOnly: false, ordered: false)
         let ownTransactions = Set(all.compactMap(\.spentBy))
         let scripts = state.withLock { $0.scripts }
         var sorted = SortedOutputs()
@@ -309,11 +310,15 @@ extension SeedWallet {
         }
     }
 
-    private func storedOutputs(unspentOnly: Bool) async throws(FundingError) -> [WalletOutput] {
+    /// The stored outputs, from the cache once it is filled; `ordered` sorts them by outpoint
+    /// (a cost that grows with the wallet's history, so only where the order matters).
+    private func storedOutputs(unspentOnly: Bool, ordered: Bool = true) async throws(FundingError)
+        -> [WalletOutput]
+    {
         let cached = state.withLock { $0.cache?.walletOutputs }
         let outputs: [WalletOutput]
         if let cached {
-            outputs = Array(cached.values).sorted(by: StoreOrdering.wallet)
+            outputs = ordered ? Array(cached.values).sorted(by: StoreOrdering.wallet) : Array(cached.values)
         } else {
             outputs = try await Self.storeCall { () async throws(StoreError) in
                 try await store.walletOutputs(unspentOnly: false)

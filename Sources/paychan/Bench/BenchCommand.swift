@@ -32,8 +32,9 @@ struct BenchCommand: AsyncParsableCommand {
             manager-sqlite-100ch with 1,000 and with 100,000 settled channels in the server's store \
             (10,000 with --quick), and the ratio of the two.
 
-            server-rss-per-channel-kib: resident memory per idle open channel of a server manager, \
-            over IN-MEMORY PIPES (not TCP), from /proc/self/status.
+            server-rss-per-channel-kib: resident memory per idle open channel of a `paychan server` \
+            child process, over loopback TCP (10,000 channels; 500 with --quick), from its \
+            /proc/PID/status.
 
             tcp-1ch: the managers of manager-sqlite-1ch (SQLite both sides) over loopback TCP \
             (ChannelTCPServer on 127.0.0.1, ChannelTCPClient), each payment awaiting its ack.
