@@ -121,7 +121,10 @@ final class CrashKillSoak {
     private func cycle() throws {
         let payments = Int.random(in: 2...30, using: &random)
         let amount = Int.random(in: 1000...2000, using: &random)
-        let close = random.chance(0.35)
+        // Close a channel before it runs out (a payment it cannot cover fails the run).
+        let nearlySpent =
+            ledger.lastChannel.map { ledger.acknowledged[$0, default: 0] > Self.channelValue / 2 } ?? false
+        let close = random.chance(0.35) || nearlySpent
         let plan = nextPlan(lines: 1 + payments + (close ? 2 : 0), payments: payments, close: close)
         runs += 1
         let run = try SoakClientRun(

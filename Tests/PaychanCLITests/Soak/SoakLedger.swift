@@ -31,6 +31,8 @@ struct SoakLedger {
     private(set) var reopens = 0
     private(set) var closesAsked = 0
     private(set) var malformed: [String] = []
+    /// The channel the latest run opened or reopened.
+    private(set) var lastChannel: String?
     var kills: [SoakPhase: Int] = [:]
 
     var totalKills: Int { kills.values.reduce(0, +) }
@@ -42,9 +44,11 @@ struct SoakLedger {
             switch (words.first, words.count) {
             case ("opened", 4):
                 channelsOpened += 1
+                lastChannel = words[1]
                 note(words[1], acked: words[3])
             case ("reopened", 3):
                 reopens += 1
+                lastChannel = words[1]
             case ("paid", 3):
                 paymentsAcknowledged += 1
                 note(words[1], acked: words[2])
