@@ -13,7 +13,7 @@ extension ClientManager {
             retryRefund(txid)
             return
         }
-        guard let record = stored, record.state == .opening || record.state == .open else { return }
+        guard let record = stored, [.opening, .open, .refused].contains(record.state) else { return }
         do throws(ChainError) {
             if let spender = try await chain.spender(of: OutPoint(txid: txid, index: 0)) {
                 try? await recordEnd(of: record, spentBy: spender)
@@ -35,7 +35,9 @@ extension ClientManager {
 
     /// Checks every stored channel past its refund time now (also run by the timers).
     public func refundExpiredChannels() async {
-        guard let records = try? await store.clientChannels(serverID: nil, in: [.opening, .open]) else { return }
+        guard let records = try? await store.clientChannels(serverID: nil, in: [.opening, .open, .refused]) else {
+            return
+        }
         let now = clock.now()
         for record in records where refundTime(record.expiry) <= now {
             await refundIfUnsettled(record.contractTxid)

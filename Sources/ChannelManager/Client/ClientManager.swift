@@ -58,7 +58,7 @@ public final class ClientManager: Sendable {
             throw .store(error)
         }
         await funder.releaseContracts(notAmong: Set(all.map(\.contractTxid)))
-        let records = all.filter { $0.state == .opening || $0.state == .open }
+        let records = all.filter { $0.state == .opening || $0.state == .open || $0.state == .refused }
         for record in records { scheduler.schedule(record.contractTxid, at: refundTime(record.expiry)) }
         logger.info("client manager started: \(records.count) unsettled channels armed for refund")
     }

@@ -82,6 +82,11 @@ extension ClientSession {
             state.withLock { $0.settlement = settlement }
         case .resumeRefused(let txid):
             manager.release(txid, from: self)
+            // The server does not hold it open (it settled it while we were away, or never
+            // stored it): never offer it again, so that the channels it holds open are resumed;
+            // it stays armed for its refund. (Offered channels are far from their refund time,
+            // so this never undoes a refund.)
+            _ = manager.store.enqueue([.client(.state(contractTxid: txid, .refused, settlement: nil))])
         case .closed(let reason):
             await finish(reason)
         }

@@ -10,6 +10,10 @@ public struct ClientChannelRecord: Sendable, Hashable {
         case opening
         /// Open: payments can be made.
         case open
+        /// The server would not resume it (it settled it while we were away, or never stored
+        /// it): not offered for reopening again; refunded after expiry unless a settlement
+        /// spends it first.
+        case refused
         /// Settled by the server (settlement seen).
         case settled
         /// Refunded after expiry.

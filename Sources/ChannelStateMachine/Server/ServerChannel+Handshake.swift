@@ -167,11 +167,10 @@ extension ServerChannel {
                 return effects + fail(ChannelError(.other, "the contract could not be broadcast", origin: .local))
             }
             channel.record.state = .open
-            state = .ready(channel)
+            state = connectionGone ? .closed : .ready(channel)
             let record = channel.record
-            return [
+            let opened: [ServerEffect] = [
                 .persist(.state(contractTxid: txid, .open, settlement: nil)),
-                .send(.channelOpen),
                 .report(
                     .channelOpened(
                         contractTxid: txid, value: record.channelValue, expiry: record.expiry,
@@ -182,6 +181,9 @@ extension ServerChannel {
                         totalToServer: record.bestValueToServer, info: nil)),
                 .armTimer(.settleBeforeExpiry(contractTxid: txid), at: settleTime(record.expiry)),
             ]
+            // Open and stored, so the client can resume it; with the client gone, nothing is sent.
+            if connectionGone { return opened + [.report(.closed(.connectionClosed))] }
+            return [opened[0], .send(.channelOpen)] + opened.dropFirst()
         case (.settling(let settling), .settlement):
             return settlementBroadcastCompleted(settling, succeeded: succeeded)
         default:

@@ -67,6 +67,7 @@ extension ServerChannel {
             .persist(.state(contractTxid: txid, .settled, settlement: settling.settlement)),
             .report(.settled(contractTxid: txid, settlement: settling.settlement, fee: settling.fee)),
         ]
+        if connectionGone { return effects + [.report(.closed(.connectionClosed))] }
         if settling.notifyClient {
             effects.append(.send(.close(Settlement(tx: WireTransaction(settling.settlement)))))
         }

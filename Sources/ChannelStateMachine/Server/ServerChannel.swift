@@ -12,6 +12,9 @@ public struct ServerChannel: Sendable {
     /// The key offered in `INITIATE` if this connection opens a new channel.
     let newChannelKey: PrivateKey
     let newChannelKeyIndex: UInt32
+    /// The connection closed while a broadcast was in flight: its outcome is still stored, and
+    /// the machine closes then, sending nothing more.
+    var connectionGone = false
 
     /// A machine for a new connection. `newChannelKey` (derived by the caller at
     /// `newChannelKeyIndex`) is used only if the client opens a new channel.
@@ -78,11 +81,21 @@ public struct ServerChannel: Sendable {
         }
     }
 
-    /// The transport closed. The channel, if open, stays stored and can be resumed.
+    /// The transport closed. The channel, if open, stays stored and can be resumed. While the
+    /// contract or the settlement is being broadcast the machine waits for the outcome, so that
+    /// it is stored (the channel open or failed; settled, or left `settling` for a retry), and
+    /// closes then.
     public mutating func connectionClosed() -> [ServerEffect] {
-        if case .closed = state { return [] }
-        state = .closed
-        return [.report(.closed(.connectionClosed))]
+        switch state {
+        case .closed:
+            return []
+        case .awaitingContractBroadcast, .settling:
+            connectionGone = true
+            return []
+        default:
+            state = .closed
+            return [.report(.closed(.connectionClosed))]
+        }
     }
 
     /// A durable write failed: stop at once, acknowledging nothing further.
@@ -94,6 +107,7 @@ public struct ServerChannel: Sendable {
     mutating func fail(_ error: ChannelError) -> [ServerEffect] {
         if case .closed = state { return [] }
         state = .closed
+        guard !connectionGone else { return [.report(.closed(.localError(error)))] }
         let message = ChannelMessage.error(
             ErrorMessage(code: error.code, explanation: error.explanation, expectedValue: error.expectedValue))
         return [.send(message), .report(.closed(.localError(error))), .closeConnection]

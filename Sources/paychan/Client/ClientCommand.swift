@@ -57,6 +57,16 @@ struct ClientCommand: AsyncParsableCommand {
         help: "Seconds the server has to answer each message (open, payment, close) before the client gives up.")
     var replyTimeout: Double = 60
 
+    @Flag(
+        name: .long,
+        help: """
+            Print one line on standard output, flushed at once, as each step completes: \
+            `opened TXID VALUE ACKED` (a new channel; ACKED is what the server acknowledged so far), \
+            `reopened TXID VALUE`, `paid TXID ACKED` per acknowledged payment (ACKED cumulative for \
+            the channel), `closing TXID` and `settled TXID SETTLEMENT-TXID`.
+            """)
+    var progress = false
+
     func run() async throws {
         do throws(CommandFailure) {
             try await pay()
@@ -119,11 +129,19 @@ struct ClientCommand: AsyncParsableCommand {
             throw Self.failure(error, doing: "open a channel")
         }
         var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
+        let txid = opened.contractTxid.displayHex
+        if opened.resumed {
+            report("reopened \(txid) \(opened.value.satoshis)")
+        } else {
+            report("opened \(txid) \(opened.value.satoshis) \(acked.satoshis)")
+        }
         let infoBytes = info.map { Array($0.utf8) }
         for _ in 0..<payments {
             do {
                 let receipt = try await session.pay(each, info: infoBytes)
                 acked = (try? acked.adding(receipt.amount)) ?? acked
+                let total = (try? opened.value.subtracting(receipt.valueLeft)) ?? .zero
+                report("paid \(txid) \(total.satoshis)")
             } catch {
                 throw Self.failure(error, doing: "pay")
             }
@@ -131,7 +149,9 @@ struct ClientCommand: AsyncParsableCommand {
         let signedAway = session.record?.paidToServer ?? .zero
         var settlement: Transaction?
         if close {
+            report("closing \(txid)")
             do { settlement = try await session.close() } catch { throw Self.failure(error, doing: "close") }
+            if let settlement { report("settled \(txid) \(settlement.txid.displayHex)") }
         }
         let outcome = ClientOutcome(
             protocolVersion: Int(session.record?.version.rawValue ?? selector.requested.rawValue),
@@ -146,6 +166,12 @@ struct ClientCommand: AsyncParsableCommand {
             print("paid \(acked) acknowledged (\(signedAway) signed away in all)")
             if let settlement { print("settled by \(settlement.txid.displayHex)") }
         }
+    }
+
+    /// One `--progress` line, written at once (standard output is not buffered through here).
+    private func report(_ line: String) {
+        guard progress else { return }
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// Funds the wallet from a regtest coinbase when it holds too little for `value` and fees.

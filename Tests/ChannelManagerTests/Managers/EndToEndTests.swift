@@ -109,6 +109,84 @@ struct EndToEndTests {
         #expect(reopened.contractTxid == opened.contractTxid)
     }
 
+    @Test("a channel the server settled while the client was away is refused once, then never offered again")
+    func refusedChannelIsOfferedAfterOpenOnes() async throws {
+        let bed = try await ManagerTestbed()
+        // Two channels open on both sides: the second opened while the first was held.
+        let (first, _, firstPipe) = try await bed.connect()
+        let stale = try await first.open(value: Self.sats(500_000))
+        let (second, _, secondPipe) = try await bed.connect()
+        let genuine = try await second.open(value: Self.sats(500_000))
+        #expect(!genuine.resumed && genuine.contractTxid != stale.contractTxid)
+        try await second.pay(Self.sats(10_000))
+        firstPipe.cut()
+        secondPipe.cut()
+        await first.waitUntilEnded()
+        await second.waitUntilEnded()
+        // The server settles the first one (an operator, say) without the client hearing of it;
+        // it has more left than the second, so the client offers it first.
+        let settled = try await bed.server.settle(contractTxid: stale.contractTxid)
+        #expect(settled.state == .settled)
+
+        let (third, _, _) = try await bed.connect()
+        let fresh = try await third.open(value: Self.sats(500_000))
+        #expect(!fresh.resumed, "the server resumed a channel it settled")
+        try #require(try await third.close() != nil)
+        await third.waitUntilEnded()
+        try await bed.clientStore.waitUntilDurable(bed.clientStore.enqueue([]))
+        #expect(try await bed.clientStore.clientChannel(contractTxid: stale.contractTxid)?.state == .refused)
+
+        // The next connection resumes the channel that is still open, not the refused one.
+        let (fourth, _, _) = try await bed.connect()
+        let reopened = try await fourth.open(value: Self.sats(500_000))
+        #expect(reopened.resumed)
+        #expect(reopened.contractTxid == genuine.contractTxid)
+    }
+
+    @Test("a channel stored while opening that the server never heard of does not hide one it holds open")
+    func unknownOpeningChannelIsOfferedOnce() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, _, pipe) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        pipe.cut()
+        await first.waitUntilEnded()
+        // Both stored while opening (the processes died as the contracts were handed over): the
+        // server holds the first open, never heard of the second, which has more left.
+        try await bed.clientStore.write([.client(.state(contractTxid: opened.contractTxid, .opening, settlement: nil))])
+        var unknown = try #require(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid))
+        unknown.contract.lockTime = 1
+        unknown.contractTxid = unknown.contract.txid
+        unknown.valueLeft = Self.sats(499_500)
+        try await bed.clientStore.write([.client(.channel(unknown))])
+
+        let (second, _, _) = try await bed.connect()
+        #expect(!(try await second.open(value: Self.sats(500_000))).resumed)
+        try #require(try await second.close() != nil)
+        await second.waitUntilEnded()
+        try await bed.clientStore.waitUntilDurable(bed.clientStore.enqueue([]))
+        #expect(try await bed.clientStore.clientChannel(contractTxid: unknown.contractTxid)?.state == .refused)
+
+        let (third, _, _) = try await bed.connect()
+        let reopened = try await third.open(value: Self.sats(500_000))
+        #expect(reopened.resumed)
+        #expect(reopened.contractTxid == opened.contractTxid)
+    }
+
+    @Test("a refused channel is still watched at its refund time: a settlement spending it is recorded")
+    func refusedChannelIsWatched() async throws {
+        let bed = try await ManagerTestbed()
+        let (first, _, pipe) = try await bed.connect()
+        let opened = try await first.open(value: Self.sats(500_000))
+        pipe.cut()
+        await first.waitUntilEnded()
+        #expect(try await bed.server.settle(contractTxid: opened.contractTxid).state == .settled)
+        bed.chain.mine()
+        try await bed.clientStore.write([.client(.state(contractTxid: opened.contractTxid, .refused, settlement: nil))])
+        bed.clock.advance(to: opened.expiry + bed.client.config.channel.refundMargin)
+        await bed.client.refundExpiredChannels()
+        #expect(try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)?.state == .settled)
+    }
+
     @Test("pipelined payments are all acknowledged, in order")
     func pipelined() async throws {
         let bed = try await ManagerTestbed()
