@@ -7,6 +7,12 @@ public struct Script: Hashable, Sendable, CustomStringConvertible {
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// Feeds the length and the bytes to the hasher in two calls rather than one per byte.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     public static let empty = Script(bytes: [])
 
     public var isEmpty: Bool { bytes.isEmpty }
