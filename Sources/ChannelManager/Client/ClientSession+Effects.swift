@@ -72,12 +72,11 @@ extension ClientSession {
                 return state.payWaiters.isEmpty ? nil : state.payWaiters.removeFirst()
             }
             waiter?.resume(returning: .success(PaymentReceipt(amount: amount, valueLeft: valueLeft, info: info)))
-        case .paymentsFailed(_, let reason):
-            let waiters = state.withLock { state -> [Waiter<PaymentReceipt>] in
-                defer { state.payWaiters = [] }
-                return state.payWaiters
-            }
-            for waiter in waiters { waiter.resume(returning: .failure(.ended(reason))) }
+        case .paymentsFailed:
+            // The machine reports this just before `.closed`: the pending `pay` calls fail in
+            // `finish`, once our last message (an `ERROR TIMEOUT`, say) is written. Failing
+            // them here would let a caller that exits on the failure lose that message.
+            break
         case .settled(_, let settlement):
             state.withLock { $0.settlement = settlement }
         case .resumeRefused(let txid):
@@ -94,8 +93,8 @@ extension ClientSession {
 
     /// The conversation is over: a contract our wallet signed but never stored (so never handed
     /// over) is given back to the wallet and the connection is closed (what was queued written),
-    /// then every waiter learns it (so a caller that exits when `open` fails finds its wallet
-    /// whole and the server has our ERROR).
+    /// then every waiter learns it (so a caller that exits when `open` or `pay` fails finds its
+    /// wallet whole and the server has our ERROR).
     private func finish(_ reason: CloseReason) async {
         var abandoned: Transaction?
         let (txid, endWaiters, openWaiter, payWaiters, closeWaiter, settlement) = state.withLock { state in

@@ -13,8 +13,9 @@ import Synchronization
 /// ```
 ///
 /// Payments may be pipelined: call ``pay(_:info:)`` from several tasks; each returns when the
-/// server acknowledges it, and all fail at once if the server sends `ERROR` or the connection
-/// drops.
+/// server acknowledges it, and all fail at once if the server sends `ERROR`, the connection
+/// drops or the session gives up (after its own `ERROR` was written and the transport closed:
+/// see ``ChannelConnection/waitUntilClosed()``).
 public final class ClientSession: Sendable {
     typealias Waiter<T> = CheckedContinuation<Result<T, ClientSessionError>, Never>
 
