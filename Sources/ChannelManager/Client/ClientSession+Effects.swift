@@ -2,16 +2,18 @@ import BitcoinPrimitives
 import ChannelStateMachine
 
 extension ClientSession {
-    func perform(_ effect: ClientEffect) async {
+    /// Performs an effect that needs no waiting and returns nil, or returns the work of one
+    /// that does (funding, a broadcast), to be run in a task.
+    func performAtOnce(_ effect: ClientEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .persist:
             break  // enqueued when queued
         case .send(let message):
             connection.send(message.encoded())
         case .fundContract(let output):
-            await fund(output)
+            return { [self] in await fund(output) }
         case .broadcast(let transaction, let purpose):
-            _ = await manager.broadcast(transaction, purpose)
+            return { [self] in _ = await manager.broadcast(transaction, purpose) }
         case .armTimer(let timer, let at):
             manager.arm(timer, at: at)
         case .cancelTimer(let timer):
@@ -21,6 +23,7 @@ extension ClientSession {
         case .closeConnection:
             connection.close()
         }
+        return nil
     }
 
     private func fund(_ output: TransactionOutput) async {
