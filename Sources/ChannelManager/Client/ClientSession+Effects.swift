@@ -2,25 +2,28 @@ import BitcoinPrimitives
 import ChannelStateMachine
 
 extension ClientSession {
-    func perform(_ effect: ClientEffect) async {
+    /// Performs an effect that needs no waiting and returns nil, or returns the work of one
+    /// that does (funding, a broadcast), to be run in a task.
+    func performAtOnce(_ effect: ClientEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .persist:
             break  // enqueued when queued
         case .send(let message):
             connection.send(message.encoded())
         case .fundContract(let output):
-            await fund(output)
+            return { [self] in await fund(output) }
         case .broadcast(let transaction, let purpose):
-            _ = await manager.broadcast(transaction, purpose)
+            return { [self] in _ = await manager.broadcast(transaction, purpose) }
         case .armTimer(let timer, let at):
             manager.arm(timer, at: at)
         case .cancelTimer(let timer):
             manager.cancel(timer)
         case .report(let event):
-            await report(event)
+            return report(event)
         case .closeConnection:
             connection.close()
         }
+        return nil
     }
 
     private func fund(_ output: TransactionOutput) async {
@@ -42,7 +45,9 @@ extension ClientSession {
         }
     }
 
-    private func report(_ event: ClientEvent) async {
+    /// Acts on a machine event; the end of the conversation (``finish(_:)``, which waits for the
+    /// connection to close) is returned as work for a task.
+    private func report(_ event: ClientEvent) -> (@Sendable () async -> Void)? {
         manager.publish(.channel(event, session: id))
         switch event {
         case .channelOpened(let txid, let value, let valueLeft, let expiry, let resumed):
@@ -87,8 +92,9 @@ extension ClientSession {
             // so this never undoes a refund.)
             _ = manager.store.enqueue([.client(.state(contractTxid: txid, .refused, settlement: nil))])
         case .closed(let reason):
-            await finish(reason)
+            return { [self] in await finish(reason) }
         }
+        return nil
     }
 
     /// The conversation is over: a contract our wallet signed but never stored (so never handed

@@ -222,21 +222,49 @@ public final class ClientSession: Sendable {
     }
 
     private func startDrainIfNeeded() {
-        if state.withLock({ $0.outbox.claimDrain() }) { Task { await drain() } }
+        if state.withLock({ $0.outbox.claimDrain() }) { drain() }
     }
 
-    private func drain() async {
-        await EffectOutbox.release(
-            next: { state.withLock { $0.outbox.nextOrFinish() } },
-            store: manager.store,
-            storeFailed: { error in
-                manager.logger.error("session \(id): store failed: \(error)")
-                state.withLock { state in
-                    state.outbox.discardAll()
-                    if let effects = state.machine?.storeFailed(error.message) { queue(effects, in: &state) }
+    /// For the holder of the drain claim: releases queued effects in order, on this thread,
+    /// until one waits for a write (the store's callback goes on from there, on its committing
+    /// thread) or needs a task (which goes on once it is done), or none is left.
+    private func drain() {
+        while true {
+            switch state.withLock({ $0.outbox.step() }) {
+            case .finished:
+                return
+            case .wait(let ticket):
+                let immediate = manager.store.notifyWhenDurable(ticket) { [self] outcome in
+                    durabilityKnown(ticket, outcome)
+                    drain()
                 }
-            },
-            perform: { await perform($0) })
+                guard let immediate else { return }
+                durabilityKnown(ticket, immediate)
+            case .perform(let effect):
+                if let asynchronous = performAtOnce(effect) {
+                    Task {
+                        await asynchronous()
+                        drain()
+                    }
+                    return
+                }
+            }
+        }
+    }
+
+    /// A write the next effects wait for is durable, or failed: then they are dropped and the
+    /// machine's failure effects queued instead.
+    private func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
+        switch outcome {
+        case .success:
+            state.withLock { $0.outbox.markDurable(ticket) }
+        case .failure(let error):
+            manager.logger.error("session \(id): store failed: \(error)")
+            state.withLock { state in
+                state.outbox.discardAll()
+                if let effects = state.machine?.storeFailed(error.message) { queue(effects, in: &state) }
+            }
+        }
     }
 }
 

@@ -36,7 +36,8 @@ extension ServerManager {
     func log(_ event: ServerManagerEvent) {
         switch event {
         case .channel(let event, let session):
-            let who = session.map { "session \($0)" } ?? "offline"
+            // Formatted only for the lines that show it (not per payment).
+            var who: String { session.map { "session \($0)" } ?? "offline" }
             switch event {
             case .channelOpened(let txid, let value, let expiry, let version, let resumed):
                 let verb = resumed ? "resumed" : "opened"

@@ -8,7 +8,8 @@ import Synchronization
 /// through the connection it was given.
 ///
 /// Inputs are processed at once, on the caller's thread; their effects are released in order,
-/// each only once the writes before it are durable.
+/// each only once the writes before it are durable: on the caller's thread when they need no
+/// wait, else on the store's committing thread right after the commit (``EffectOutbox``).
 public final class ServerSession: Sendable {
     struct State {
         var machine: ServerChannel
@@ -93,13 +94,13 @@ public final class ServerSession: Sendable {
         input { $0.connectionClosed() }
     }
 
-    /// Runs one machine input and queues its effects; starts releasing them if nobody is.
+    /// Runs one machine input and queues its effects; releases them at once if nobody is.
     func input(_ body: (inout ServerChannel) -> [ServerEffect]) {
         let startDrain = state.withLock { state -> Bool in
             queue(body(&state.machine), in: &state)
             return state.outbox.claimDrain()
         }
-        if startDrain { Task { await drain() } }
+        if startDrain { drain() }
     }
 
     private func queue(_ effects: [ServerEffect], in state: inout State) {
@@ -112,22 +113,51 @@ public final class ServerSession: Sendable {
         }
     }
 
-    /// Releases queued effects in order until none is left.
-    private func drain() async {
-        await EffectOutbox.release(
-            next: { state.withLock { $0.outbox.nextOrFinish() } },
-            store: manager.store,
-            storeFailed: { error in
-                manager.logger.error("session \(id): store failed: \(error)")
-                state.withLock { state in
-                    state.outbox.discardAll()
-                    queue(state.machine.storeFailed(error.message), in: &state)
+    /// For the holder of the drain claim: releases queued effects in order, on this thread,
+    /// until one waits for a write (the store's callback goes on from there, on its committing
+    /// thread) or needs a task (which goes on once it is done), or none is left.
+    private func drain() {
+        while true {
+            switch state.withLock({ $0.outbox.step() }) {
+            case .finished:
+                return
+            case .wait(let ticket):
+                let immediate = manager.store.notifyWhenDurable(ticket) { [self] outcome in
+                    durabilityKnown(ticket, outcome)
+                    drain()
                 }
-            },
-            perform: { await perform($0) })
+                guard let immediate else { return }
+                durabilityKnown(ticket, immediate)
+            case .perform(let effect):
+                if let asynchronous = performAtOnce(effect) {
+                    Task {
+                        await asynchronous()
+                        drain()
+                    }
+                    return
+                }
+            }
+        }
     }
 
-    private func perform(_ effect: ServerEffect) async {
+    /// A write the next effects wait for is durable, or failed: then they are dropped and the
+    /// machine's failure effects queued instead.
+    private func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
+        switch outcome {
+        case .success:
+            state.withLock { $0.outbox.markDurable(ticket) }
+        case .failure(let error):
+            manager.logger.error("session \(id): store failed: \(error)")
+            state.withLock { state in
+                state.outbox.discardAll()
+                queue(state.machine.storeFailed(error.message), in: &state)
+            }
+        }
+    }
+
+    /// Performs an effect that needs no waiting and returns nil, or returns the work of one
+    /// that does (a store read, a broadcast), to be run in a task.
+    private func performAtOnce(_ effect: ServerEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .persist:
             break  // handled when queued
@@ -136,17 +166,21 @@ public final class ServerSession: Sendable {
         case .report(let event):
             report(event)
         case .lookUpStoredChannel(let txid):
-            let found = await manager.claimForResume(txid, by: self)
-            let now = manager.clock.now()
-            if let found {
-                input { $0.storedChannelFound(found.record, key: found.key, now: now) }
-            } else {
-                input { $0.storedChannelMissing(now: now) }
+            return { [self] in
+                let found = await manager.claimForResume(txid, by: self)
+                let now = manager.clock.now()
+                if let found {
+                    input { $0.storedChannelFound(found.record, key: found.key, now: now) }
+                } else {
+                    input { $0.storedChannelMissing(now: now) }
+                }
             }
         case .broadcast(let transaction, let purpose):
-            let accepted = await manager.broadcast(transaction, purpose)
-            let now = manager.clock.now()
-            input { $0.broadcastCompleted(purpose, succeeded: accepted, now: now) }
+            return { [self] in
+                let accepted = await manager.broadcast(transaction, purpose)
+                let now = manager.clock.now()
+                input { $0.broadcastCompleted(purpose, succeeded: accepted, now: now) }
+            }
         case .armTimer(let timer, let at):
             manager.arm(timer, at: at)
         case .cancelTimer(let timer):
@@ -154,6 +188,7 @@ public final class ServerSession: Sendable {
         case .closeConnection:
             connection?.close()
         }
+        return nil
     }
 
     private func report(_ event: ServerEvent) {

@@ -101,7 +101,7 @@ struct ManagerRun: Sendable, CustomStringConvertible {
             clientWritesPerCommit: Self.writesPerCommit(from: clientBefore, to: clientAfter))
     }
 
-    private static func writesPerCommit(
+    static func writesPerCommit(
         from before: SQLiteChannelStore.Statistics, to after: SQLiteChannelStore.Statistics
     ) -> Double {
         let commits = after.commits - before.commits

@@ -32,7 +32,7 @@ struct TCPPaymentFigure: BenchFigure {
         let bed = try await TCPBench(
             directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000))
         do {
-            let rate = try await measure(
+            let (rate, batching) = try await measure(
                 bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
             await bed.shutdown()
             let shape =
@@ -43,7 +43,7 @@ struct TCPPaymentFigure: BenchFigure {
             return [
                 .throughput(
                     name, rate, floor: context.floor,
-                    detail: "\(shape), loopback TCP, SQLite both sides, \(bed.groupsDescription)")
+                    detail: "\(shape), loopback TCP, SQLite both sides, \(bed.groupsDescription), \(batching)")
             ]
         } catch {
             await bed.shutdown()
@@ -51,8 +51,13 @@ struct TCPPaymentFigure: BenchFigure {
         }
     }
 
-    private func measure(_ bed: TCPBench, perChannel: Int, repeats: Int, value: Amount) async throws -> Double {
+    /// The median rate, and how the stores grouped their commits over the rounds.
+    private func measure(_ bed: TCPBench, perChannel: Int, repeats: Int, value: Amount) async throws -> (
+        Double, String
+    ) {
         let sessions = try await bed.openChannels(channels, value: value)
+        let serverBefore = bed.managers.serverStore.statistics
+        let clientBefore = bed.managers.clientStore.statistics
         let amount = try Amount(satoshis: BenchSettings.paymentSatoshis)
         // Every channel's round split among its in-flight tasks, as evenly as it goes.
         let workers = max(1, min(inFlight, perChannel))
@@ -72,12 +77,19 @@ struct TCPPaymentFigure: BenchFigure {
             }
             return Double(sessions.count * perChannel) / seconds
         }
+        let batching = ManagerMeasurement(
+            paymentsPerSecond: rate,
+            serverWritesPerCommit: ManagerRun.writesPerCommit(
+                from: serverBefore, to: bed.managers.serverStore.statistics),
+            clientWritesPerCommit: ManagerRun.writesPerCommit(
+                from: clientBefore, to: bed.managers.clientStore.statistics)
+        ).batching
         // Every acknowledged payment must be in the server's file: check one channel.
         if let first = sessions.first {
             let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
             try await bed.managers.checkDurable(first, paidToServer: paid)
         }
-        return rate
+        return (rate, batching)
     }
 }
 

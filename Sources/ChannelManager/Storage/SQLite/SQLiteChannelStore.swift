@@ -92,6 +92,17 @@ public final class SQLiteChannelStore: ChannelStore {
         }
     }
 
+    /// Calls `body` right after the commit that settles `ticket`, unless its outcome is known at
+    /// once: then that is returned and `body` never called. A small commit (a lone channel's
+    /// payment) runs `body` on the writer thread, with no hop to the task pool; a large one runs
+    /// each waiter's `body` in its own task, so that their work runs in parallel.
+    func notifyWhenDurable(
+        _ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void
+    ) -> Result<Void, StoreError>? {
+        let immediate = queue.notify(of: ticket.sequence) { outcome in body(outcome.durability) }
+        return immediate?.durability
+    }
+
     public func reserveKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
         let value = try await run(.reserveKeyIndex(family))
         guard case .keyIndex(let index) = value else { throw StoreError(.io, "key reservation returned \(value)") }

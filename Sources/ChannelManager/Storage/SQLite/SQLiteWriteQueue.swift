@@ -26,6 +26,34 @@ enum TicketOutcome: Sendable {
     case refused(StoreError)
     /// The store failed with or before this ticket; nothing of it was applied.
     case storeFailed(StoreError)
+
+    /// Success, or the error a wait for durability throws.
+    var durability: Result<Void, StoreError> {
+        switch self {
+        case .applied: return .success(())
+        case .refused(let error), .storeFailed(let error): return .failure(error)
+        }
+    }
+}
+
+/// Someone waiting for a ticket's outcome: a suspended task, or a callback the writer thread
+/// runs right after the commit.
+enum TicketWaiter: Sendable {
+    case continuation(CheckedContinuation<TicketOutcome, Never>)
+    case callback(@Sendable (TicketOutcome) -> Void)
+
+    /// Commits settling at most this many tickets run their callbacks on the writer thread;
+    /// larger ones hand each callback to a task of its own.
+    static let inlineCallbackLimit = 4
+
+    /// Resumes the waiter; a callback runs here when `inline`, else in a new task.
+    func resume(returning outcome: TicketOutcome, inline: Bool) {
+        switch self {
+        case .continuation(let continuation): continuation.resume(returning: outcome)
+        case .callback(let body):
+            if inline { body(outcome) } else { Task { body(outcome) } }
+        }
+    }
 }
 
 /// One ticket's operation, waiting for the writer.
@@ -35,7 +63,7 @@ struct QueuedGroup: Sendable {
 }
 
 /// The queue between callers and the writer thread: pending operations, the tickets' outcomes,
-/// and the continuations waiting for them. Everything is behind one `Mutex`, held only for a few
+/// and the continuations (or callbacks, ``notify(of:_:)``) waiting for them. Everything is behind one `Mutex`, held only for a few
 /// array operations; the writer sleeps on a semaphore that an enqueue signals only when the
 /// writer is idle, so under load an enqueue costs no system call.
 final class SQLiteWriteQueue: Sendable {
@@ -53,7 +81,7 @@ final class SQLiteWriteQueue: Sendable {
         /// Every ticket up to this one is committed or refused.
         var settledThrough: UInt64 = 0
         var pending: [QueuedGroup] = []
-        var waiters: [UInt64: [CheckedContinuation<TicketOutcome, Never>]] = [:]
+        var waiters: [UInt64: [TicketWaiter]] = [:]
         /// Refused tickets (rare: a caller's bug or a race with pruning), kept so that a late
         /// wait still gets the error.
         var refused: [UInt64: StoreError] = [:]
@@ -110,7 +138,7 @@ final class SQLiteWriteQueue: Sendable {
                 let sequence = state.issued
                 if let outcome = state.settledOutcome(sequence) { return (outcome, false) }
                 let signal = state.append(operation)
-                state.waiters[sequence, default: []].append(continuation)
+                state.waiters[sequence, default: []].append(.continuation(continuation))
                 return (nil, signal)
             }
             if signal { wake.signal() }
@@ -123,10 +151,20 @@ final class SQLiteWriteQueue: Sendable {
         await withCheckedContinuation { continuation in
             let immediate = state.withLock { state -> TicketOutcome? in
                 if let outcome = state.settledOutcome(sequence) { return outcome }
-                state.waiters[sequence, default: []].append(continuation)
+                state.waiters[sequence, default: []].append(.continuation(continuation))
                 return nil
             }
             if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
+
+    /// Runs `body` (on the writer thread, after the commit) with a ticket's outcome; returns the
+    /// outcome instead, without running `body`, when it is known at once.
+    func notify(of sequence: UInt64, _ body: @escaping @Sendable (TicketOutcome) -> Void) -> TicketOutcome? {
+        state.withLock { state -> TicketOutcome? in
+            if let outcome = state.settledOutcome(sequence) { return outcome }
+            state.waiters[sequence, default: []].append(.callback(body))
+            return nil
         }
     }
 
@@ -185,7 +223,7 @@ final class SQLiteWriteQueue: Sendable {
             state.statistics.tickets += batch.count
             state.statistics.writes += writes
             state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)
-            var resumptions: [(CheckedContinuation<TicketOutcome, Never>, TicketOutcome)] = []
+            var resumptions: [(TicketWaiter, TicketOutcome)] = []
             for (group, outcome) in zip(batch, outcomes) {
                 if case .refused(let error) = outcome {
                     state.refused[group.sequence] = error
@@ -197,7 +235,8 @@ final class SQLiteWriteQueue: Sendable {
             }
             return resumptions
         }
-        for (continuation, outcome) in resumptions { continuation.resume(returning: outcome) }
+        let inline = batch.count <= TicketWaiter.inlineCallbackLimit
+        for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: inline) }
     }
 
     /// Records that a batch could not be committed: the store fails; every waiter is resumed.
@@ -206,7 +245,7 @@ final class SQLiteWriteQueue: Sendable {
         let resumptions = state.withLock { state in
             state.failure = Failure(error: error, from: first.sequence, through: last.sequence)
             state.pending = []
-            var resumptions: [(CheckedContinuation<TicketOutcome, Never>, TicketOutcome)] = []
+            var resumptions: [(TicketWaiter, TicketOutcome)] = []
             for (sequence, waiters) in state.waiters {
                 let outcome = state.settledOutcome(sequence) ?? .storeFailed(.failed(after: error))
                 for waiter in waiters { resumptions.append((waiter, outcome)) }
@@ -214,6 +253,6 @@ final class SQLiteWriteQueue: Sendable {
             state.waiters = [:]
             return resumptions
         }
-        for (continuation, outcome) in resumptions { continuation.resume(returning: outcome) }
+        for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: false) }
     }
 }
