@@ -253,7 +253,9 @@ public final class ClientSession: Sendable {
     }
 
     /// A write the next effects wait for is durable, or failed: then they are dropped and the
-    /// machine's failure effects queued instead.
+    /// machine's failure effects queued instead. A machine that had already ended the
+    /// conversation has none, and its closing effects were among those dropped: the session
+    /// then ends the conversation itself, so that no caller waits for good.
     private func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
         switch outcome {
         case .success:
@@ -262,7 +264,12 @@ public final class ClientSession: Sendable {
             manager.logger.error("session \(id): store failed: \(error)")
             state.withLock { state in
                 state.outbox.discardAll()
-                if let effects = state.machine?.storeFailed(error.message) { queue(effects, in: &state) }
+                var effects = state.machine?.storeFailed(error.message) ?? []
+                if effects.isEmpty, !state.ended {
+                    let failure = ChannelError(.other, "storage failure: \(error.message)", origin: .local)
+                    effects = [.report(.closed(.localError(failure))), .closeConnection]
+                }
+                queue(effects, in: &state)
             }
         }
     }

@@ -150,7 +150,14 @@ public final class ServerSession: Sendable {
             manager.logger.error("session \(id): store failed: \(error)")
             state.withLock { state in
                 state.outbox.discardAll()
-                queue(state.machine.storeFailed(error.message), in: &state)
+                var effects = state.machine.storeFailed(error.message)
+                if effects.isEmpty, !state.ended {
+                    // The machine had already ended the conversation, and its closing effects
+                    // were dropped with the failed write: end it here, or the session never ends.
+                    let failure = ChannelError(.other, "storage failure: \(error.message)", origin: .local)
+                    effects = [.report(.closed(.localError(failure))), .closeConnection]
+                }
+                queue(effects, in: &state)
             }
         }
     }

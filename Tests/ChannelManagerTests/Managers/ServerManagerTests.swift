@@ -111,3 +111,31 @@ struct StoreFailureTests {
         #expect(clientRecord.paidToServer == ManagerTestbed.sats(3_000))
     }
 }
+
+@Suite("Store failures after the conversation ended")
+struct StoreFailureAfterEndTests {
+    @Test("the client's store fails the write of the settlement it got with CLOSE: close() ends, no hang")
+    func clientStoreFailsOnSettlement() async throws {
+        let bed = try await ManagerTestbed()
+        let (session, _, _) = try await bed.connect()
+        let opened = try await session.open(value: ManagerTestbed.sats(500_000))
+        try await session.pay(ManagerTestbed.sats(1_000))
+        let store = try #require(bed.clientStore as? InMemoryChannelStore)
+        // The write that records the settlement comes with the machine's end of the
+        // conversation; it fails, and with it everything queued behind it.
+        store.failWrite(afterEnqueues: 1)
+        let closing = Task { try await session.close() }
+        var waited = 0
+        while !session.isEnded, waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(session.isEnded, "the session never ended after its store failed")
+        guard session.isEnded else { return }
+        // close() returns: the settlement it could not record is found on the chain and checked.
+        let settlement = try await closing.value
+        let serverRecord = try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)
+        #expect(settlement != nil)
+        #expect(settlement == serverRecord?.settlement)
+    }
+}
