@@ -97,9 +97,11 @@ final class CountingStore: ChannelStore {
         return try await inner.serverChannel(contractTxid: contractTxid)
     }
 
-    func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord] {
+    func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?) async throws(StoreError)
+        -> [ServerChannelRecord]
+    {
         await handOverAll()
-        return try await inner.serverChannels(in: states)
+        return try await inner.serverChannels(in: states, expiringAfter: expiringAfter)
     }
 
     func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {

@@ -65,17 +65,23 @@ public final class ServerManager: Sendable {
 
     /// Rebuilds work from the store: arms the settlement timer of every open channel (a channel
     /// already inside its margin settles at once), finishes contracts whose broadcast was
-    /// interrupted, and watches settlements not yet confirmed.
+    /// interrupted, and watches the settlements of channels whose expiry is not older than
+    /// ``ServerManagerConfig/settledWatchAfterExpiry`` until they confirm.
     public func start() async throws(ServerManagerError) {
         let scheduler = DeadlineScheduler<Deadline>(clock: clock) { [weak self] deadline in
             await self?.deadlinePassed(deadline)
         }
         self.scheduler.withLock { $0 = scheduler }
+        let now = clock.now()
+        let watchFrom = now > config.settledWatchAfterExpiry ? now - config.settledWatchAfterExpiry : 0
         let records: [ServerChannelRecord]
-        do { records = try await store.serverChannels(in: [.opening, .open, .settling, .settled]) } catch {
+        do {
+            records =
+                try await store.serverChannels(in: [.opening, .open, .settling])
+                + store.serverChannels(in: [.settled], expiringAfter: watchFrom)
+        } catch {
             throw .store(error)
         }
-        let now = clock.now()
         var armed = 0
         for record in records {
             switch record.state {

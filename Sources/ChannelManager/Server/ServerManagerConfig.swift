@@ -13,6 +13,11 @@ public struct ServerManagerConfig: Sendable {
     public var settlementRebroadcastAfter: UInt64
     /// The highest fee rate a bumped settlement may pay.
     public var maximumSettlementFeeRate: FeeRate
+    /// At start, settled channels whose expiry passed longer ago than this (seconds) are not
+    /// read back to be watched: by then their settlement, or the client's refund, has long been
+    /// mined, and a server with a long history would otherwise read and check every channel it
+    /// ever settled. Settlements of channels still within it are watched until they confirm.
+    public var settledWatchAfterExpiry: UInt64
     /// Called with every event, synchronously; keep it short.
     public var eventHandler: (@Sendable (ServerManagerEvent) -> Void)?
 
@@ -21,12 +26,14 @@ public struct ServerManagerConfig: Sendable {
         chainCheckInterval: UInt64 = 60,
         settlementRebroadcastAfter: UInt64 = 1800,
         maximumSettlementFeeRate: FeeRate = (try? FeeRate(satoshisPerVirtualByte: 500)) ?? .defaultMinimumRelayFee,
+        settledWatchAfterExpiry: UInt64 = 7 * 24 * 3600,
         eventHandler: (@Sendable (ServerManagerEvent) -> Void)? = nil
     ) {
         self.channel = channel
         self.chainCheckInterval = chainCheckInterval
         self.settlementRebroadcastAfter = settlementRebroadcastAfter
         self.maximumSettlementFeeRate = maximumSettlementFeeRate
+        self.settledWatchAfterExpiry = settledWatchAfterExpiry
         self.eventHandler = eventHandler
     }
 }

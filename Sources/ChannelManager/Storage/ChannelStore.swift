@@ -42,8 +42,11 @@ public protocol ChannelStore: AnyObject, Sendable {
     func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
 
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
-    /// Server channels in the given states, by expiry (then contract txid).
-    func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError) -> [ServerChannelRecord]
+    /// Server channels in the given states, by expiry (then contract txid); with
+    /// `expiringAfter`, only those whose expiry is later than it (filtered before any record is
+    /// decoded, so that a long history of ended channels costs nothing).
+    func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?) async throws(StoreError)
+        -> [ServerChannelRecord]
     func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord?
     /// Client channels, optionally only those with one server, in the given states, by expiry
     /// (then contract txid).
@@ -59,6 +62,13 @@ public protocol ChannelStore: AnyObject, Sendable {
 }
 
 extension ChannelStore {
+    /// Server channels in the given states, by expiry (then contract txid).
+    public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
+        -> [ServerChannelRecord]
+    {
+        try await serverChannels(in: states, expiringAfter: nil)
+    }
+
     /// Enqueues writes and waits until they are durable.
     public func write(_ writes: [StoreWrite]) async throws(StoreError) {
         try await waitUntilDurable(enqueue(writes))

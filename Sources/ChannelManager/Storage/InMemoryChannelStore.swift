@@ -89,12 +89,14 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
-    public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
-        -> [ServerChannelRecord]
+    public func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?)
+        async throws(StoreError) -> [ServerChannelRecord]
     {
         try state.withLock { locked throws(StoreError) in
             try locked.checkNotFailed()
-            return locked.content.serverChannels.values.filter { states.contains($0.state) }
+            return locked.content.serverChannels.values.filter { record in
+                states.contains(record.state) && expiringAfter.map { record.expiry > $0 } ?? true
+            }
         }.sorted(by: StoreOrdering.server)
     }
 

@@ -23,6 +23,30 @@ struct ChannelStoreConformanceTests {
         }
     }
 
+    @Test(
+        "server channels filtered by expiry compare as unsigned, huge expiries included", arguments: StoreKind.allCases)
+    func serverChannelsExpiringAfter(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let expiries: [UInt64] = [0, 1_000, 2_000, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max - 1, .max]
+            var records: [ServerChannelRecord] = []
+            for (seed, expiry) in expiries.enumerated() {
+                var record = try StoreFixtures.server(30 + seed, variant: 1)
+                record.expiry = expiry
+                records.append(record)
+            }
+            var other = try StoreFixtures.server(60)
+            other.expiry = 5_000
+            try await store.write((records + [other]).map { .server(.channel($0)) })
+            for bound in [0, 999, 1_000, 1_500, UInt64(Int64.max) - 1, UInt64(Int64.max), UInt64(Int64.max) + 1, .max] {
+                let found = try await store.serverChannels(in: [.settled], expiringAfter: bound)
+                let expected = records.filter { $0.expiry > bound }.map(\.expiry).sorted()
+                #expect(found.map(\.expiry) == expected, "expiring after \(bound)")
+                #expect(found.allSatisfy { $0.state == .settled })
+            }
+            #expect(try await store.serverChannels(in: [.settled], expiringAfter: nil).count == records.count)
+        }
+    }
+
     @Test("every client record field round-trips", arguments: StoreKind.allCases)
     func clientRecordsRoundTrip(kind: StoreKind) async throws {
         try await kind.withStore { store in

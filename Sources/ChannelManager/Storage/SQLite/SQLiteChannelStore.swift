@@ -128,10 +128,10 @@ public final class SQLiteChannelStore: ChannelStore {
         try await read { try SQLiteReads.serverChannel($0, contractTxid) }
     }
 
-    public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
-        -> [ServerChannelRecord]
+    public func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?)
+        async throws(StoreError) -> [ServerChannelRecord]
     {
-        try await read { try SQLiteReads.serverChannels($0, states) }
+        try await read { try SQLiteReads.serverChannels($0, states, expiringAfter: expiringAfter) }
     }
 
     public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {

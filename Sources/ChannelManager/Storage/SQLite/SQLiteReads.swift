@@ -9,15 +9,24 @@ enum SQLiteReads {
         return try Row.fetchOne(db, sql: sql, arguments: [txid.blob]).map(SQLiteRecordDecoding.server)
     }
 
-    static func serverChannels(_ db: Database, _ states: Set<ServerChannelRecord.State>) throws
-        -> [ServerChannelRecord]
+    static func serverChannels(_ db: Database, _ states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?)
+        throws -> [ServerChannelRecord]
     {
         guard !states.isEmpty else { return [] }
+        // Expiries are stored as the bit pattern of a UInt64 in a signed column: values from
+        // 2^63 up read as negative, so "later than" is compared as unsigned.
+        var condition = ""
+        var values: [(any DatabaseValueConvertible)?] = states.map(\.rawValue).sorted()
+        if let expiringAfter {
+            let bound = Int64(bitPattern: expiringAfter)
+            condition = bound >= 0 ? " AND (expiry > ? OR expiry < 0)" : " AND (expiry < 0 AND expiry > ?)"
+            values.append(bound)
+        }
         let sql = """
             SELECT \(SQLiteRecordDecoding.serverColumns) FROM server_channels
-            WHERE state IN (\(placeholders(states.count)))
+            WHERE state IN (\(placeholders(states.count)))\(condition)
             """
-        let arguments = StatementArguments(states.map(\.rawValue).sorted())
+        let arguments = StatementArguments(values)
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteRecordDecoding.server)
             .sorted(by: StoreOrdering.server)
     }
