@@ -4,10 +4,6 @@ import ChannelStateMachine
 import Foundation
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A ``ClientChannel`` machine driven by what arrives on its end of an ``InMemoryPipe``, with
 /// no store and no wallet: it funds the contract from a made-up input (the server cannot tell)
 /// and ignores persists, broadcasts and timers. Enough to open channels on a server manager
@@ -87,50 +83,5 @@ final class RawClient: Sendable {
             return state.opened
         }
         waiter?.resume(with: outcome.mapError { $0 as any Error })
-    }
-}
-
-/// A chain backend that accepts every broadcast and remembers nothing, so that its memory does
-/// not count as the server's.
-struct AcceptingChain: ChainBackend {
-    let clock: any ManagerClock
-
-    func broadcast(_ transaction: Transaction) async throws(ChainError) {}
-    func status(of txid: Hash256) async throws(ChainError) -> TransactionStatus { .unknown }
-    func spender(of outpoint: OutPoint) async throws(ChainError) -> Hash256? { nil }
-    func fetchTransaction(_ txid: Hash256) async throws(ChainError) -> Transaction? { nil }
-    func lockTimeReference() async throws(ChainError) -> UInt64 { clock.now() }
-    func feeRate(targetBlocks: Int) async throws(ChainError) -> FeeRate { .defaultMinimumRelayFee }
-}
-
-/// The process's resident memory, from `/proc/self/status` (Linux).
-enum BenchMemory {
-    /// `VmRSS` in KiB, or nil where there is no `/proc`.
-    static func residentKiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.count >= 2, let kib = Int(fields[1]) { return kib }
-        }
-        return nil
-    }
-
-    /// `VmRSS` after handing freed heap pages back to the system (glibc's `malloc_trim`), so
-    /// that garbage freed by the setup does not count.
-    static func trimmedResidentKiB() -> Int? {
-        trimHeap()
-        return residentKiB()
-    }
-
-    /// Calls glibc's `malloc_trim(0)` when the C library has it (looked up at run time: the
-    /// Glibc module does not export `malloc.h`).
-    private static func trimHeap() {
-        #if canImport(Glibc)
-            typealias Trim = @convention(c) (Int) -> Int32
-            guard let handle = dlopen(nil, RTLD_LAZY) else { return }
-            defer { dlclose(handle) }
-            guard let symbol = dlsym(handle, "malloc_trim") else { return }
-            _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        #endif
     }
 }
