@@ -30,7 +30,8 @@ struct BenchCommand: AsyncParsableCommand {
 
             store-scaling-1k-settled, store-scaling-100k-settled, store-scaling-ratio: \
             manager-sqlite-100ch with 1,000 and with 100,000 settled channels in the server's store \
-            (10,000 with --quick), and the ratio of the two.
+            (10,000 with --quick; their expiries spread over the past 100 days, like a history), and \
+            the ratio of the two. The detail shows how long the server manager's start took.
 
             server-rss-per-channel-kib: resident memory per idle open channel of a `paychan server` \
             child process, over loopback TCP (10,000 channels; 500 with --quick), from its \

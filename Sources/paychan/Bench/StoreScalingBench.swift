@@ -67,7 +67,9 @@ struct StoreScalingFigure: BenchFigure {
 
 /// Fills a server store with settled channels fast: one real settled channel's record, copied
 /// with a different contract lock time (so a different contract txid) each time, inserted in
-/// large batches of `.server(.channel(record))` writes.
+/// large batches of `.server(.channel(record))` writes. Like a real history, the copies' expiries
+/// are spread over the hundred days before the run (one day per hundredth), so most are older
+/// than the week a starting server still watches (``ServerManagerConfig/settledWatchAfterExpiry``).
 enum SettledChannelSeeder {
     /// Records per `enqueue` call (one savepoint each).
     static let batchSize = 2_000
@@ -97,19 +99,26 @@ enum SettledChannelSeeder {
                 var contract = template.contract
                 // Any lock time works: the store only checks that the txid is the contract's.
                 contract.lockTime = UInt32(truncatingIfNeeded: index + 1)
-                return .server(.channel(copy(template, contract: contract)))
+                let daysAgo = UInt64(index % historyDays) + 1
+                let expiry = BenchManagers.start - daysAgo * 86_400
+                return .server(.channel(copy(template, contract: contract, expiry: expiry)))
             }
             try await store.write(writes)
             next = end
         }
     }
 
-    private static func copy(_ record: ServerChannelRecord, contract: Transaction) -> ServerChannelRecord {
+    /// Days of history the copies' expiries are spread over.
+    static let historyDays = 100
+
+    private static func copy(_ record: ServerChannelRecord, contract: Transaction, expiry: UInt64)
+        -> ServerChannelRecord
+    {
         ServerChannelRecord(
             version: record.version, contract: contract, channelValue: record.channelValue,
             serverKeyIndex: record.serverKeyIndex, serverPublicKey: record.serverPublicKey,
             clientPublicKey: record.clientPublicKey, clientOutputScript: record.clientOutputScript,
-            expiry: record.expiry, bestValueToServer: record.bestValueToServer,
+            expiry: expiry, bestValueToServer: record.bestValueToServer,
             bestSignature: record.bestSignature, state: .settled, settlement: record.settlement)
     }
 }
