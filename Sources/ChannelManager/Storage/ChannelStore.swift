@@ -41,6 +41,13 @@ public protocol ChannelStore: AnyObject, Sendable {
     /// reserved): every index below it has been handed out. Reserves nothing.
     func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32
 
+    /// Calls `body` once `ticket` is durable (or with the error waiting for it throws), unless
+    /// the outcome is known at once: then it is returned and `body` is never called. Sessions
+    /// release the effects that wait for a write through it. The default waits in a task; a
+    /// store that knows when it commits (``SQLiteChannelStore``) calls `body` right after.
+    func notifyWhenDurable(_ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void)
+        -> Result<Void, StoreError>?
+
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
     /// Server channels in the given states, by expiry (then contract txid); with
     /// `expiringAfter`, only those whose expiry is later than it (filtered before any record is
@@ -62,6 +69,20 @@ public protocol ChannelStore: AnyObject, Sendable {
 }
 
 extension ChannelStore {
+    public func notifyWhenDurable(
+        _ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void
+    ) -> Result<Void, StoreError>? {
+        Task {
+            do throws(StoreError) {
+                try await waitUntilDurable(ticket)
+                body(.success(()))
+            } catch {
+                body(.failure(error))
+            }
+        }
+        return nil
+    }
+
     /// Server channels in the given states, by expiry (then contract txid).
     public func serverChannels(in states: Set<ServerChannelRecord.State>) async throws(StoreError)
         -> [ServerChannelRecord]

@@ -74,24 +74,3 @@ struct EffectOutbox<Effect> {
         lastTicket = nil
     }
 }
-
-extension ChannelStore {
-    /// Calls `body` once `ticket` is durable (or with the error waiting for it throws), unless
-    /// the outcome is known at once: then it is returned and `body` is never called. Stores that
-    /// know when they commit (``SQLiteChannelStore``) call `body` right after the commit;
-    /// others wait in a task.
-    func notifyWhenDurable(
-        _ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void
-    ) -> Result<Void, StoreError>? {
-        if let sqlite = self as? SQLiteChannelStore { return sqlite.notifyWhenDurable(ticket, body) }
-        Task {
-            do throws(StoreError) {
-                try await waitUntilDurable(ticket)
-                body(.success(()))
-            } catch {
-                body(.failure(error))
-            }
-        }
-        return nil
-    }
-}

@@ -46,8 +46,8 @@ struct LoadCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard connections > 0, paying >= 0, paying <= connections else {
-            throw CommandFailure("--paying must be between 0 and --connections, which must be positive")
+        guard (1...1_000_000).contains(connections), paying >= 0, paying <= connections else {
+            throw CommandFailure("--connections must be 1 to 1,000,000 and --paying between 0 and --connections")
         }
         guard seconds >= 0, seconds <= 3600, wave > 0 else {
             throw CommandFailure("--seconds must be 0 to 3600 and --wave positive")

@@ -96,7 +96,7 @@ public final class SQLiteChannelStore: ChannelStore {
     /// once: then that is returned and `body` never called. A small commit (a lone channel's
     /// payment) runs `body` on the writer thread, with no hop to the task pool; a large one runs
     /// each waiter's `body` in its own task, so that their work runs in parallel.
-    func notifyWhenDurable(
+    public func notifyWhenDurable(
         _ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void
     ) -> Result<Void, StoreError>? {
         let immediate = queue.notify(of: ticket.sequence) { outcome in body(outcome.durability) }
