@@ -98,6 +98,7 @@ let package = Package(
             name: "PaychanCLITests",
             dependencies: [
                 "paychan", "BitcoinPrimitives", "ChannelStateMachine", "ChannelManager", "ChannelTCP",
+                "PaychanTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -107,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "ChannelTCPTests",
             dependencies: [
-                "ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
+                "ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "PaychanTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,6 +116,15 @@ let package = Package(
             ]),
         // Runs the built `paychan` binary (the dependency makes sure it is built first).
         .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
+        // Test infrastructure shared by test targets (a raw TCP peer).
+        .target(
+            name: "PaychanTestSupport",
+            dependencies: [
+                "ChannelStateMachine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/PaychanTestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

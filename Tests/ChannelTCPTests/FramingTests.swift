@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
 import ChannelTCP
+import PaychanTestSupport
 import Testing
 
 extension ChannelTCPSuite {

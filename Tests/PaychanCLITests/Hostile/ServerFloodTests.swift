@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
 import Foundation
+import PaychanTestSupport
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// Hostile peers against the real `paychan server` process (issue 7): for each, the answer the

@@ -4,8 +4,9 @@ import NIOPosix
 import Synchronization
 
 /// A bare TCP connection for feeding a server bytes by hand: no framing, no session. It records
-/// everything it receives and whether the server closed the connection.
-final class RawPeer: Sendable {
+/// everything it receives and whether the server closed the connection. Shared by the tests of
+/// ChannelTCP and of the `paychan` program.
+public final class RawPeer: Sendable {
     private final class Recorder: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         let received = Mutex<[UInt8]>([])
@@ -28,7 +29,7 @@ final class RawPeer: Sendable {
         self.recorder = recorder
     }
 
-    static func connect(port: Int) async throws -> RawPeer {
+    public static func connect(port: Int) async throws -> RawPeer {
         let recorder = Recorder()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -42,23 +43,23 @@ final class RawPeer: Sendable {
     }
 
     /// Everything received so far.
-    var received: [UInt8] { recorder.received.withLock { $0 } }
+    public var received: [UInt8] { recorder.received.withLock { $0 } }
 
     /// Whether the connection is closed (by the server, or by ``close()``).
-    var isClosed: Bool { !channel.isActive }
+    public var isClosed: Bool { !channel.isActive }
 
     /// Writes `bytes` as they are, in one write.
-    func send(_ bytes: [UInt8]) async throws {
+    public func send(_ bytes: [UInt8]) async throws {
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).get()
     }
 
     /// Writes `message` as one frame.
-    func send(_ message: ChannelMessage) async throws {
+    public func send(_ message: ChannelMessage) async throws {
         try await send(Self.frame(message.encoded()))
     }
 
     /// Whether the connection is closed within `limit` (a safety net, not a measurement).
-    func closed(within limit: Duration) async -> Bool {
+    public func closed(within limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while channel.isActive, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
@@ -67,7 +68,7 @@ final class RawPeer: Sendable {
     }
 
     /// Waits until at least `count` whole frames arrived (or `limit` passed); returns them decoded.
-    func messages(atLeast count: Int, within limit: Duration = .seconds(10)) async -> [ChannelMessage] {
+    public func messages(atLeast count: Int, within limit: Duration = .seconds(10)) async -> [ChannelMessage] {
         let deadline = ContinuousClock.now + limit
         while frames.count < count, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
@@ -75,12 +76,12 @@ final class RawPeer: Sendable {
         return frames.compactMap { try? ChannelMessage(decoding: $0) }
     }
 
-    func close() async {
+    public func close() async {
         try? await channel.close()
     }
 
     /// The received bytes split into frame bodies (a trailing partial frame is left out).
-    var frames: [[UInt8]] {
+    public var frames: [[UInt8]] {
         var bytes = received[...]
         var bodies: [[UInt8]] = []
         while bytes.count >= 4 {
@@ -93,23 +94,23 @@ final class RawPeer: Sendable {
     }
 
     /// `body` with its 4-byte big-endian length prefix.
-    static func frame(_ body: [UInt8]) -> [UInt8] {
+    public static func frame(_ body: [UInt8]) -> [UInt8] {
         prefix(UInt32(body.count)) + body
     }
 
     /// A 4-byte big-endian length prefix.
-    static func prefix(_ length: UInt32) -> [UInt8] {
+    public static func prefix(_ length: UInt32) -> [UInt8] {
         [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
     }
 }
 
 extension [ChannelMessage] {
     /// The code of the first `ERROR` among these messages.
-    var errorCode: ErrorCode? {
+    public var errorCode: ErrorCode? {
         for case .error(let error) in self { return error.code }
         return nil
     }
 
     /// The messages' types, in order.
-    var types: [MessageType] { map(\.type) }
+    public var types: [MessageType] { map(\.type) }
 }
