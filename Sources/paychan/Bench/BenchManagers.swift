@@ -27,12 +27,16 @@ final class BenchManagers: Sendable {
     /// both managers.
     init(
         directory: String, coins: Int, coinValue: Amount,
-        prepareServerStore: (SQLiteChannelStore) async throws -> Void = { _ in }
+        prepareServerStore: (SQLiteChannelStore) async throws -> Void = { _ in },
+        serverCommitter: SQLiteChannelStore.Committer = .dedicatedThread,
+        clientCommitter: SQLiteChannelStore.Committer = .dedicatedThread
     ) async throws {
         let clock = ManualClock(now: Self.start)
         let chain = MemoryChain(clock: clock)
-        let serverStore = try SQLiteChannelStore(path: directory + "/server.sqlite", clock: clock)
-        let clientStore = try SQLiteChannelStore(path: directory + "/client.sqlite", clock: clock)
+        let serverStore = try SQLiteChannelStore(
+            path: directory + "/server.sqlite", clock: clock, committer: serverCommitter)
+        let clientStore = try SQLiteChannelStore(
+            path: directory + "/client.sqlite", clock: clock, committer: clientCommitter)
         try await prepareServerStore(serverStore)
         let serverKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0x51, count: 32))
         let clientKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0xC1, count: 32))

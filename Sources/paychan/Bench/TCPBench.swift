@@ -67,7 +67,7 @@ struct TCPPaymentFigure: BenchFigure {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for session in sessions {
                         for share in shares {
-                            group.addTask {
+                            group.addTask(executorPreference: bed.clientExecutor) {
                                 for _ in 0..<share { try await session.pay(amount) }
                             }
                         }
@@ -148,7 +148,10 @@ struct TCPOpenLatencyFigure: BenchFigure {
 
 /// ``BenchManagers`` behind a ``ChannelTCPServer`` on a free port of 127.0.0.1, with client
 /// connections over ``ChannelTCPClient``. The server and the clients run on separate event loop
-/// groups of one thread each (the managers' work runs on Swift's task pool).
+/// groups of one thread each. Each side's store commits on its side's loop
+/// (`SQLiteChannelStore.Committer.eventLoop`) and the payments are made from the client's loop
+/// (``EventLoopTaskExecutor``), so a payment and its acknowledgement wake no thread besides the
+/// peer's loop.
 final class TCPBench: Sendable {
     static let host = "127.0.0.1"
     /// Threads of each of the two event loop groups.
@@ -159,9 +162,15 @@ final class TCPBench: Sendable {
     let port: Int
     private let serverGroup: MultiThreadedEventLoopGroup
     private let clientGroup: MultiThreadedEventLoopGroup
+    /// The client group's loop: its connections, its store's commits and the paying tasks
+    /// (``clientExecutor``) all run there.
+    private let clientLoop: any EventLoop
+    /// Runs the paying tasks on the client's event loop.
+    let clientExecutor: EventLoopTaskExecutor
 
     var groupsDescription: String {
-        "server and client on separate \(Self.threadsPerGroup)-thread event loop groups"
+        "server and client on separate \(Self.threadsPerGroup)-thread event loop groups, "
+            + "each store committing on its side's loop, payments made from the client's loop"
     }
 
     init(directory: String, coins: Int, coinValue: Amount) async throws {
@@ -169,7 +178,9 @@ final class TCPBench: Sendable {
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         let managers: BenchManagers
         do {
-            managers = try await BenchManagers(directory: directory, coins: coins, coinValue: coinValue)
+            managers = try await BenchManagers(
+                directory: directory, coins: coins, coinValue: coinValue,
+                serverCommitter: .eventLoop(serverGroup.next()), clientCommitter: .eventLoop(clientGroup.next()))
         } catch {
             try? await serverGroup.shutdownGracefully()
             try? await clientGroup.shutdownGracefully()
@@ -189,6 +200,8 @@ final class TCPBench: Sendable {
         self.managers = managers
         self.serverGroup = serverGroup
         self.clientGroup = clientGroup
+        clientLoop = clientGroup.next()
+        clientExecutor = EventLoopTaskExecutor(clientLoop)
         port = listener.port ?? 0
     }
 
@@ -196,7 +209,7 @@ final class TCPBench: Sendable {
     /// connections reopen the same channel).
     func connect(serverID: String) async throws -> ClientSession {
         let configuration = ChannelTCPClient.Configuration(
-            eventLoopGroup: clientGroup, logger: BenchLogging.quiet("paychan.bench.tcp.client"))
+            eventLoopGroup: clientLoop, logger: BenchLogging.quiet("paychan.bench.tcp.client"))
         return try await ChannelTCPClient.connect(
             host: Self.host, port: port, clientManager: managers.client, serverID: serverID,
             configuration: configuration)

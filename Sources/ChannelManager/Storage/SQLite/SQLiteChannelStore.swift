@@ -8,10 +8,11 @@ import GRDB
 ///   it returns; the schema is versioned (``SQLiteSchema``) and migrated on open. A file written
 ///   by a newer version (a schema migration this code does not know) or by another program is
 ///   refused with `.unsupportedSchema`.
-/// - **Group commit.** ``enqueue(_:)`` only appends to a queue. One writer thread takes all that
-///   is queued, applies it in one transaction and one sync, then resumes everyone waiting in
+/// - **Group commit.** ``enqueue(_:)`` only appends to a queue. One writer takes all that is
+///   queued, applies it in one transaction and one sync, then resumes everyone waiting in
 ///   ``waitUntilDurable(_:)``. Many channels paying at once thus share commits
-///   (``statistics`` shows how much).
+///   (``statistics`` shows how much). The writer is a thread of the store's own, or runs
+///   scheduled on a thread of the caller's choosing, such as an event loop (``Committer``).
 /// - **Failures** follow ``ChannelStore``: a ticket whose writes do not fit the stored data is
 ///   refused alone (`.inconsistent`) inside a savepoint, and the rest of its batch commits; a
 ///   database error rolls the whole batch back and fails the store (reopen to recover).
@@ -48,18 +49,30 @@ public final class SQLiteChannelStore: ChannelStore {
     ///   - busyTimeout: seconds to wait for a lock held by another connection.
     ///   - maxTicketsPerCommit: the most tickets one transaction applies; a longer queue is
     ///     committed in several, so the first waiters are not held up by the whole queue.
+    ///   - committer: where commits run: a thread of the store's own (the default), or work
+    ///     scheduled where the caller says (see ``Committer``).
     /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
     ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
     public init(
         path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
-        maxTicketsPerCommit: Int = 4_096
+        maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread
     ) throws(StoreError) {
         self.path = path
         pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
-        queue = SQLiteWriteQueue()
-        writer = SQLiteWriterThread(
-            queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
-        writer.start()
+        let writer: SQLiteWriterThread
+        switch committer.kind {
+        case .dedicatedThread:
+            queue = SQLiteWriteQueue()
+            writer = SQLiteWriterThread(
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
+            writer.start()
+        case .scheduled(let schedule):
+            queue = SQLiteWriteQueue(schedule: schedule)
+            writer = SQLiteWriterThread(
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
+            queue.setScheduledWriter(writer)
+        }
+        self.writer = writer
     }
 
     deinit { shutDown() }
@@ -72,8 +85,14 @@ public final class SQLiteChannelStore: ChannelStore {
     public var statistics: Statistics { queue.statistics }
 
     private func shutDown() {
-        queue.beginClosing()
-        writer.waitUntilExited()
+        if queue.scheduledCommits {
+            // Called from a run's callback: that run commits what is left, and the connections
+            // close when the pool is released.
+            guard writer.closeScheduled() else { return }
+        } else {
+            queue.beginClosing()
+            writer.waitUntilExited()
+        }
         // Closing fails only while a read is running; the connections then close when the
         // pool is released.
         try? pool.close()

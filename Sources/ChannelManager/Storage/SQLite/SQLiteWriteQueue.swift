@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// What the writer thread does for one ticket.
@@ -88,6 +89,12 @@ final class SQLiteWriteQueue: Sendable {
         var failure: Failure?
         var closing = false
         var writerIdle = false
+        /// Scheduled commits only: a run is under way (``beginRun()`` to ``endRun()``), on this
+        /// thread.
+        var running = false
+        var runThread: pthread_t?
+        /// Scheduled commits only: a closer waits for the run under way to end.
+        var closerWaiting = false
         var statistics = SQLiteChannelStore.Statistics()
 
         /// The outcome of a ticket that needs no waiting, or nil while it is still queued.
@@ -117,6 +124,39 @@ final class SQLiteWriteQueue: Sendable {
 
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
+    /// Scheduled commits only: signalled when a run ends while a closer waits for it.
+    private let runEnded = DispatchSemaphore(value: 0)
+    /// Scheduled commits only: what schedules a run, and the writer it runs (set once, right
+    /// after the writer exists). The function is kept out of the mutex: a closure stored in a
+    /// generic container and read back is wrapped in a new thunk each time.
+    private let schedule: (@Sendable (@escaping @Sendable () -> Void) -> Void)?
+    private let scheduledWriter = Mutex<SQLiteWriterThread?>(nil)
+    /// Whether commits are scheduled (``SQLiteChannelStore/Committer/scheduled(_:)``) rather
+    /// than run by the writer thread. Their callbacks all run right after the commit, whatever
+    /// the batch size: the caller chose that thread for them.
+    var scheduledCommits: Bool { schedule != nil }
+
+    /// A queue for the writer thread, or (with `schedule`) for scheduled runs.
+    init(schedule: (@Sendable (@escaping @Sendable () -> Void) -> Void)? = nil) {
+        self.schedule = schedule
+        // The writer thread reports itself idle once it runs; scheduled runs start idle.
+        state.withLock { $0.writerIdle = schedule != nil }
+    }
+
+    /// Scheduled commits: the writer that runs them.
+    func setScheduledWriter(_ writer: SQLiteWriterThread) {
+        scheduledWriter.withLock { $0 = writer }
+    }
+
+    /// Wakes the writer: signals its thread, or schedules a run.
+    private func wakeWriter() {
+        guard let schedule else {
+            wake.signal()
+            return
+        }
+        guard let writer = scheduledWriter.withLock({ $0 }) else { return }
+        schedule { writer.runScheduled() }
+    }
 
     // MARK: Callers
 
@@ -126,7 +166,7 @@ final class SQLiteWriteQueue: Sendable {
             state.issued += 1
             return (state.issued, state.append(operation))
         }
-        if signal { wake.signal() }
+        if signal { wakeWriter() }
         return sequence
     }
 
@@ -141,7 +181,7 @@ final class SQLiteWriteQueue: Sendable {
                 state.waiters[sequence, default: []].append(.continuation(continuation))
                 return (nil, signal)
             }
-            if signal { wake.signal() }
+            if signal { wakeWriter() }
             if let immediate { continuation.resume(returning: immediate) }
         }
     }
@@ -178,8 +218,9 @@ final class SQLiteWriteQueue: Sendable {
 
     var statistics: SQLiteChannelStore.Statistics { state.withLock { $0.statistics } }
 
-    /// Stops taking operations: later tickets fail with `.failed`. The writer finishes what is
-    /// queued, then ``takeBatch()`` returns nil.
+    /// Stops taking operations: later tickets fail with `.failed`. The writer thread finishes
+    /// what is queued, then ``takeBatch()`` returns nil. With scheduled commits nothing is
+    /// scheduled (the closer drains the queue: ``claimForClosing()``).
     func beginClosing() {
         let signal = state.withLock { state -> Bool in
             state.closing = true
@@ -187,12 +228,98 @@ final class SQLiteWriteQueue: Sendable {
                 state.failure = Failure(
                     error: StoreError(.failed, "the store is closed"), from: state.issued + 1, through: state.issued)
             }
+            guard !scheduledCommits else { return false }
             let signal = state.writerIdle
             state.writerIdle = false
             return signal
         }
-        if signal { wake.signal() }
+        if signal { wakeWriter() }
     }
+
+    // MARK: Scheduled commits
+
+    /// What a closer of a store with scheduled commits does.
+    enum CloseClaim {
+        /// Commit what is left on this thread (a run scheduled but not started was taken over
+        /// and will do nothing), then ``endRun()``.
+        case drainHere
+        /// A run is under way on another thread: wait with ``waitForRunEnd()``, then claim again.
+        case waitForRun
+        /// The run under way is on this thread (a callback closed the store): it commits what
+        /// is left before it ends.
+        case runOnThisThread
+    }
+
+    /// For a scheduled run as it starts: true (and the run marked under way) unless a closer
+    /// took it over.
+    func beginRun() -> Bool {
+        state.withLock { state in
+            guard !state.writerIdle, !state.running else { return false }
+            state.running = true
+            state.runThread = pthread_self()
+            return true
+        }
+    }
+
+    /// Everything pending, without waiting (empty when nothing is).
+    func takePending() -> [QueuedGroup] {
+        state.withLock { state in
+            defer { state.pending = [] }
+            return state.pending
+        }
+    }
+
+    /// What a run does after committing what it took.
+    enum RunEnd {
+        /// More arrived: schedule another run (the writer stays awake).
+        case reschedule
+        /// The store is closing and more is pending: commit it now, then ask again.
+        case drainMore
+        /// Nothing is pending; the writer sleeps until the next enqueue.
+        case done
+    }
+
+    /// For a run (or a closer draining) that committed what it took.
+    func endRun() -> RunEnd {
+        let (end, signal) = state.withLock { state -> (RunEnd, Bool) in
+            if !state.pending.isEmpty {
+                if state.closing { return (.drainMore, false) }
+                // Still awake (`writerIdle` false) with no run under way: scheduled.
+                state.running = false
+                state.runThread = nil
+                return (.reschedule, false)
+            }
+            state.running = false
+            state.runThread = nil
+            state.writerIdle = true
+            defer { state.closerWaiting = false }
+            return (.done, state.closerWaiting)
+        }
+        if signal { runEnded.signal() }
+        return end
+    }
+
+    /// For ``SQLiteChannelStore/close()`` with scheduled commits, after ``beginClosing()``.
+    func claimForClosing() -> CloseClaim {
+        state.withLock { state in
+            if state.running {
+                if let thread = state.runThread, pthread_equal(thread, pthread_self()) != 0 { return .runOnThisThread }
+                state.closerWaiting = true
+                return .waitForRun
+            }
+            // Idle, or a run scheduled and not started: it will find `running` set and do nothing.
+            state.writerIdle = false
+            state.running = true
+            state.runThread = pthread_self()
+            return .drainHere
+        }
+    }
+
+    /// Blocks until the run under way ends (after ``claimForClosing()`` said `.waitForRun`).
+    func waitForRunEnd() { runEnded.wait() }
+
+    /// Schedules the next run (after ``endRun()`` said `.reschedule`).
+    func rescheduleRun() { wakeWriter() }
 
     // MARK: Writer thread
 
@@ -235,7 +362,7 @@ final class SQLiteWriteQueue: Sendable {
             }
             return resumptions
         }
-        let inline = batch.count <= TicketWaiter.inlineCallbackLimit
+        let inline = scheduledCommits || batch.count <= TicketWaiter.inlineCallbackLimit
         for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: inline) }
     }
 

@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 import GRDB
 
-/// The store's one writer: a dedicated thread that takes everything queued, applies it in one
-/// write transaction (one WAL sync at commit), then resumes the waiters. Concurrent writes from
-/// many channels so share a commit.
+/// The store's one writer: it takes everything queued, applies it in one write transaction (one
+/// WAL sync at commit), then resumes the waiters. Concurrent writes from many channels so share
+/// a commit. It runs on a dedicated thread (``start()``), or in runs scheduled where the store's
+/// owner chose (``runScheduled()``, ``SQLiteChannelStore/Committer/scheduled(_:)``).
 final class SQLiteWriterThread: Sendable {
     private let queue: SQLiteWriteQueue
     private let pool: DatabasePool
@@ -22,18 +23,61 @@ final class SQLiteWriterThread: Sendable {
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
     }
 
+    /// One scheduled run: commits everything queued (in transactions of at most
+    /// `maxTicketsPerCommit` tickets), then schedules the next run if more arrived meanwhile.
+    /// Does nothing if a closer took the run over.
+    func runScheduled() {
+        guard queue.beginRun() else { return }
+        drainScheduled()
+    }
+
+    /// Closes a store with scheduled commits: waits for a run under way on another thread, then
+    /// commits what is left on this one. Returns whether the connections may be closed now
+    /// (false when called from the run itself, which commits what is left before it ends).
+    func closeScheduled() -> Bool {
+        queue.beginClosing()
+        while true {
+            switch queue.claimForClosing() {
+            case .drainHere:
+                drainScheduled()
+                return true
+            case .waitForRun:
+                queue.waitForRunEnd()
+            case .runOnThisThread:
+                return false
+            }
+        }
+    }
+
+    /// For the holder of a run: commits what is queued until ``SQLiteWriteQueue/endRun()``
+    /// lets go.
+    private func drainScheduled() {
+        while true {
+            commitAll(queue.takePending())
+            switch queue.endRun() {
+            case .drainMore: continue
+            case .reschedule: queue.rescheduleRun()
+            case .done: break
+            }
+            return
+        }
+    }
+
+    /// Commits a batch in transactions of at most `maxTicketsPerCommit` tickets; stops at a
+    /// failed commit (the queue has then failed every later ticket).
+    private func commitAll(_ batch: [QueuedGroup]) {
+        var start = batch.startIndex
+        while start < batch.endIndex {
+            let end = min(start + maxTicketsPerCommit, batch.endIndex)
+            guard commit(batch[start..<end]) else { return }
+            start = end
+        }
+    }
+
     /// Starts the thread.
     func start() {
         let thread = Thread { [self] in
-            while let batch = queue.takeBatch() {
-                var start = batch.startIndex
-                while start < batch.endIndex {
-                    let end = min(start + maxTicketsPerCommit, batch.endIndex)
-                    // After a failed commit the queue has failed every later ticket.
-                    guard commit(batch[start..<end]) else { break }
-                    start = end
-                }
-            }
+            while let batch = queue.takeBatch() { commitAll(batch) }
             exited.signal()
         }
         thread.name = "paychan.store.writer"
