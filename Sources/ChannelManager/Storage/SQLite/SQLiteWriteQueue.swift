@@ -93,8 +93,9 @@ final class SQLiteWriteQueue: Sendable {
         /// thread.
         var running = false
         var runThread: pthread_t?
-        /// Scheduled commits only: a closer waits for the run under way to end.
-        var closerWaiting = false
+        /// Scheduled commits only: how many closers wait for the run under way to end (several
+        /// threads may close at once; each is woken).
+        var closersWaiting = 0
         var statistics = SQLiteChannelStore.Statistics()
 
         /// The outcome of a ticket that needs no waiting, or nil while it is still queued.
@@ -281,21 +282,21 @@ final class SQLiteWriteQueue: Sendable {
 
     /// For a run (or a closer draining) that committed what it took.
     func endRun() -> RunEnd {
-        let (end, signal) = state.withLock { state -> (RunEnd, Bool) in
+        let (end, wake) = state.withLock { state -> (RunEnd, Int) in
             if !state.pending.isEmpty {
-                if state.closing { return (.drainMore, false) }
+                if state.closing { return (.drainMore, 0) }
                 // Still awake (`writerIdle` false) with no run under way: scheduled.
                 state.running = false
                 state.runThread = nil
-                return (.reschedule, false)
+                return (.reschedule, 0)
             }
             state.running = false
             state.runThread = nil
             state.writerIdle = true
-            defer { state.closerWaiting = false }
-            return (.done, state.closerWaiting)
+            defer { state.closersWaiting = 0 }
+            return (.done, state.closersWaiting)
         }
-        if signal { runEnded.signal() }
+        for _ in 0..<wake { runEnded.signal() }
         return end
     }
 
@@ -304,7 +305,7 @@ final class SQLiteWriteQueue: Sendable {
         state.withLock { state in
             if state.running {
                 if let thread = state.runThread, pthread_equal(thread, pthread_self()) != 0 { return .runOnThisThread }
-                state.closerWaiting = true
+                state.closersWaiting += 1
                 return .waitForRun
             }
             // Idle, or a run scheduled and not started: it will find `running` set and do nothing.
