@@ -131,10 +131,13 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     return try await body(directory)
 }
 
-/// The two stores held to the same rules.
+/// The stores held to the same rules.
 enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case inMemory
     case sqlite
+    /// SQLite with its commits scheduled on a thread of the test's own
+    /// (``SQLiteChannelStore/Committer/scheduled(_:)``).
+    case sqliteScheduled
 
     var description: String { rawValue }
 
@@ -151,6 +154,17 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
             try await withTemporaryDirectory { directory in
                 let store = try SQLiteChannelStore(
                     path: directory.appendingPathComponent("store.sqlite").path, clock: clock)
+                defer { store.close() }
+                try await body(store)
+            }
+        case .sqliteScheduled:
+            try await withTemporaryDirectory { directory in
+                let thread = SerialWorkThread()
+                // The store is closed before the thread that runs its commits stops.
+                defer { thread.stop() }
+                let store = try SQLiteChannelStore(
+                    path: directory.appendingPathComponent("store.sqlite").path, clock: clock,
+                    committer: thread.committer)
                 defer { store.close() }
                 try await body(store)
             }
