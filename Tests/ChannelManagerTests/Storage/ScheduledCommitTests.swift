@@ -368,10 +368,12 @@ struct ScheduledCommitTests {
                 }
             }
             runs.release(to: thread)
-            try await eventually("every waiter is called back") { callbacks.all.count == 3 }
+            await thread.idle()
+            // Called back right after the failed commit, on the run's thread, like after a commit.
             let seen = callbacks.all.sorted { $0.index < $1.index }
             #expect(seen.map(\.index) == [0, 1, 2])
             for callback in seen {
+                #expect(callback.onRunThread)
                 #expect(callback.error?.kind == .io)
                 #expect(callback.error?.message.contains("injected failure") == true)
                 #expect(callback.commits == 0)
@@ -383,7 +385,6 @@ struct ScheduledCommitTests {
             let next = await #expect(throws: StoreError.self) { try await store.write(try Self.channel(7)) }
             #expect(next?.kind == .failed)
             #expect(runs.scheduled == 1)
-            await thread.idle()
             store.close()
             thread.stop()
 

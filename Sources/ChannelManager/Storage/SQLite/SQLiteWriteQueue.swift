@@ -367,7 +367,8 @@ final class SQLiteWriteQueue: Sendable {
         for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: inline) }
     }
 
-    /// Records that a batch could not be committed: the store fails; every waiter is resumed.
+    /// Records that a batch could not be committed: the store fails; every waiter is resumed
+    /// (callbacks in tasks of their own, or right here with scheduled commits, like a commit's).
     func fail(_ batch: ArraySlice<QueuedGroup>, with error: StoreError) {
         guard let first = batch.first, let last = batch.last else { return }
         let resumptions = state.withLock { state in
@@ -381,6 +382,6 @@ final class SQLiteWriteQueue: Sendable {
             state.waiters = [:]
             return resumptions
         }
-        for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: false) }
+        for (waiter, outcome) in resumptions { waiter.resume(returning: outcome, inline: scheduledCommits) }
     }
 }
