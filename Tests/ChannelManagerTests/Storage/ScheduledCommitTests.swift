@@ -394,3 +394,62 @@ struct ScheduledCommitTests {
         }
     }
 }
+
+/// Closing races: writers on several threads while the store closes.
+@Suite("SQLite store with scheduled commits: closing while written to")
+struct ScheduledCommitCloseRaceTests {
+    /// The outcome of one ticket, as its writer saw it.
+    struct Outcome: Sendable {
+        let index: Int
+        let error: StoreError?
+    }
+
+    @Test("every ticket is durable and in the file, or failed with .failed and absent", arguments: 0..<12)
+    func closeDuringWrites(round: Int) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("store.sqlite").path
+            let thread = SerialWorkThread()
+            // Small transactions: many runs, reschedules and drains for the close to land in.
+            let store = try SQLiteChannelStore(path: path, maxTicketsPerCommit: 2, committer: thread.committer)
+            let writers = 4
+            let perWriter = 40
+            let outcomes = Notes<Outcome>()
+            let enqueued = Atomic<Int>(0)
+            let finished = DispatchSemaphore(value: 0)
+            let records = try (0..<(writers * perWriter)).map(ScheduledCommitTests.record)
+            for writer in 0..<writers {
+                Thread {
+                    for n in 0..<perWriter {
+                        let index = writer * perWriter + n
+                        let ticket = store.enqueue([.server(.channel(records[index]))])
+                        enqueued.add(1, ordering: .sequentiallyConsistent)
+                        let immediate = store.notifyWhenDurable(ticket) { result in
+                            outcomes.append(Outcome(index: index, error: ScheduledCommitTests.failure(result)))
+                        }
+                        if let immediate {
+                            outcomes.append(Outcome(index: index, error: ScheduledCommitTests.failure(immediate)))
+                        }
+                        if n % 8 == round % 8 { usleep(200) }
+                    }
+                    finished.signal()
+                }.start()
+            }
+            let closeAfter = 20 + round * 10
+            try await eventually("writers are under way") {
+                enqueued.load(ordering: .sequentiallyConsistent) >= closeAfter
+            }
+            store.close()
+            for _ in 0..<writers { finished.wait() }
+            try await eventually("every ticket has an outcome") { outcomes.all.count == records.count }
+            await thread.idle()
+            thread.stop()
+
+            let seen = outcomes.all
+            #expect(Set(seen.map(\.index)).count == records.count, "a ticket was called back twice")
+            #expect(seen.allSatisfy { $0.error == nil || $0.error?.kind == .failed })
+            let durable = Set(seen.filter { $0.error == nil }.map { records[$0.index] })
+            #expect(durable.count >= closeAfter)
+            #expect(try await ScheduledCommitTests.reopenedChannels(path) == durable)
+        }
+    }
+}
