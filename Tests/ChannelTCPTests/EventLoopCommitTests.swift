@@ -37,13 +37,17 @@ extension ChannelTCPSuite {
                 serverPath: serverPath, clientPath: clientPath, serverLoop: serverLoop, clientLoop: clientLoop,
                 coins: 1 + Self.concurrentSessions)
 
-            // Each store's commits, and the callbacks after them, run on its side's loop.
+            // Each store's commits, and the callbacks after them, run on its side's loop. The
+            // write is enqueued from the loop itself, so its run (scheduled on the same loop)
+            // cannot finish before the callback is registered.
             for (store, loop) in [(bed.serverStore, serverLoop), (bed.clientStore, clientLoop)] {
                 let onLoop = try await withCheckedThrowingContinuation { continuation in
-                    let immediate = store.notifyWhenDurable(store.enqueue([])) { result in
-                        continuation.resume(with: result.map { loop.inEventLoop })
+                    loop.execute {
+                        let immediate = store.notifyWhenDurable(store.enqueue([])) { result in
+                            continuation.resume(with: result.map { loop.inEventLoop })
+                        }
+                        if let immediate { continuation.resume(with: immediate.map { false }) }
                     }
-                    if let immediate { continuation.resume(with: immediate.map { false }) }
                 }
                 #expect(onLoop, "a commit ran off its store's loop")
             }
