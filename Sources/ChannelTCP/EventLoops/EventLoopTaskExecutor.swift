@@ -28,6 +28,8 @@ public final class EventLoopTaskExecutor: TaskExecutor {
         self.eventLoop = eventLoop
     }
 
+    /// Runs `job` on the event loop: right after the loop's current work when called from the
+    /// loop itself, else by waking it.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
