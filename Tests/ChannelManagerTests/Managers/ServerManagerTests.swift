@@ -139,3 +139,52 @@ struct StoreFailureAfterEndTests {
         #expect(settlement == serverRecord?.settlement)
     }
 }
+
+extension StoreFailureAfterEndTests {
+    /// What makes the server settle: the client's CLOSE, or the operator's command.
+    enum SettleTrigger: String, CaseIterable, Sendable {
+        case clientClose = "the client's CLOSE"
+        case serverSettle = "settle()"
+    }
+
+    @Test(
+        "the server's store fails the write of the settled state after the machine ended the conversation: the session ends, the connection closes, no hang",
+        arguments: SettleTrigger.allCases)
+    func serverStoreFailsOnSettled(trigger: SettleTrigger) async throws {
+        let bed = try await ManagerTestbed()
+        let (client, server, _) = try await bed.connect()
+        let opened = try await client.open(value: ManagerTestbed.sats(500_000))
+        try await client.pay(ManagerTestbed.sats(1_000))
+        let store = try #require(bed.serverStore as? InMemoryChannelStore)
+        // Settling writes twice: `settling` before the broadcast (it succeeds), then `settled`
+        // with the machine's end of the conversation (CLOSE, the report, the close). The second
+        // fails, and with it everything queued behind it.
+        store.failWrite(afterEnqueues: 2)
+        let closing: Task<Transaction?, any Error>?
+        switch trigger {
+        case .clientClose: closing = Task { try await client.close() }
+        case .serverSettle:
+            #expect(server.settle())
+            closing = nil
+        }
+        var waited = 0
+        while !(server.isEnded && client.isEnded), waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(server.isEnded, "the server session never ended after its store failed")
+        #expect(client.isEnded, "the server never closed the connection after its store failed")
+        guard server.isEnded, client.isEnded else { return }
+        // The failed write was the one after the broadcast: the settlement is on the chain, and
+        // a client asking to close finds it there (the server could not send it).
+        if let closing {
+            let settlement = try #require(try await closing.value)
+            #expect(settlement.inputs.first?.previousOutput.txid == opened.contractTxid)
+        }
+        // Nothing waits for the session any more.
+        await server.waitUntilEnded()
+        await client.waitUntilEnded()
+        await bed.server.shutdown()
+        await bed.client.shutdown()
+    }
+}
