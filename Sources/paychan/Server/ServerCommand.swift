@@ -61,8 +61,10 @@ struct ServerCommand: AsyncParsableCommand {
         let address = try HostPort(listen, option: "--listen")
         let minChannel = try amount(minChannel, "--min-channel")
         let minPayment = try amount(minPayment, "--min-payment")
-        guard (0.001...1e9).contains(handshakeTimeout), (0.001...1e9).contains(idleTimeout) else {
-            throw CommandFailure("--handshake-timeout and --idle-timeout must be between 0.001 and 1e9 seconds")
+        for (option, seconds) in [("--handshake-timeout", handshakeTimeout), ("--idle-timeout", idleTimeout)] {
+            guard (0.001...1e9).contains(seconds) else {
+                throw CommandFailure("\(option) must be between 0.001 and 1e9 seconds, not \(seconds)")
+            }
         }
         guard maxConnections > 0 else { throw CommandFailure("--max-connections must be positive") }
         let directory = DataDirectory(path: dir)
