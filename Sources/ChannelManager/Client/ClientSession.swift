@@ -225,38 +225,17 @@ public final class ClientSession: Sendable {
         if state.withLock({ $0.outbox.claimDrain() }) { drain() }
     }
 
-    /// For the holder of the drain claim: releases queued effects in order, on this thread,
-    /// until one waits for a write (the store's callback goes on from there, on its committing
-    /// thread) or needs a task (which goes on once it is done), or none is left.
-    private func drain() {
-        while true {
-            switch state.withLock({ $0.outbox.step() }) {
-            case .finished:
-                return
-            case .wait(let ticket):
-                let immediate = manager.store.notifyWhenDurable(ticket) { [self] outcome in
-                    durabilityKnown(ticket, outcome)
-                    drain()
-                }
-                guard let immediate else { return }
-                durabilityKnown(ticket, immediate)
-            case .perform(let effect):
-                if let asynchronous = performAtOnce(effect) {
-                    Task {
-                        await asynchronous()
-                        drain()
-                    }
-                    return
-                }
-            }
-        }
+    var effectStore: any ChannelStore { manager.store }
+
+    func nextEffectStep() -> EffectOutbox<ClientEffect>.Step {
+        state.withLock { $0.outbox.step() }
     }
 
     /// A write the next effects wait for is durable, or failed: then they are dropped and the
     /// machine's failure effects queued instead. A machine that had already ended the
     /// conversation has none, and its closing effects were among those dropped: the session
     /// then ends the conversation itself, so that no caller waits for good.
-    private func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
+    func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
         switch outcome {
         case .success:
             state.withLock { $0.outbox.markDurable(ticket) }
@@ -282,3 +261,5 @@ extension ClientChannel {
         body(&self)
     }
 }
+
+extension ClientSession: EffectDraining {}

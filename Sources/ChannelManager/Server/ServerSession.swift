@@ -113,36 +113,15 @@ public final class ServerSession: Sendable {
         }
     }
 
-    /// For the holder of the drain claim: releases queued effects in order, on this thread,
-    /// until one waits for a write (the store's callback goes on from there, on its committing
-    /// thread) or needs a task (which goes on once it is done), or none is left.
-    private func drain() {
-        while true {
-            switch state.withLock({ $0.outbox.step() }) {
-            case .finished:
-                return
-            case .wait(let ticket):
-                let immediate = manager.store.notifyWhenDurable(ticket) { [self] outcome in
-                    durabilityKnown(ticket, outcome)
-                    drain()
-                }
-                guard let immediate else { return }
-                durabilityKnown(ticket, immediate)
-            case .perform(let effect):
-                if let asynchronous = performAtOnce(effect) {
-                    Task {
-                        await asynchronous()
-                        drain()
-                    }
-                    return
-                }
-            }
-        }
+    var effectStore: any ChannelStore { manager.store }
+
+    func nextEffectStep() -> EffectOutbox<ServerEffect>.Step {
+        state.withLock { $0.outbox.step() }
     }
 
     /// A write the next effects wait for is durable, or failed: then they are dropped and the
     /// machine's failure effects queued instead.
-    private func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
+    func durabilityKnown(_ ticket: StoreTicket, _ outcome: Result<Void, StoreError>) {
         switch outcome {
         case .success:
             state.withLock { $0.outbox.markDurable(ticket) }
@@ -164,7 +143,7 @@ public final class ServerSession: Sendable {
 
     /// Performs an effect that needs no waiting and returns nil, or returns the work of one
     /// that does (a store read, a broadcast), to be run in a task.
-    private func performAtOnce(_ effect: ServerEffect) -> (@Sendable () async -> Void)? {
+    func performAtOnce(_ effect: ServerEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .persist:
             break  // handled when queued
@@ -215,3 +194,5 @@ public final class ServerSession: Sendable {
         }
     }
 }
+
+extension ServerSession: EffectDraining {}

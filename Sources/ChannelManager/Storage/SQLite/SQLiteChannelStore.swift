@@ -112,9 +112,10 @@ public final class SQLiteChannelStore: ChannelStore {
     }
 
     /// Calls `body` right after the commit that settles `ticket`, unless its outcome is known at
-    /// once: then that is returned and `body` never called. A small commit (a lone channel's
-    /// payment) runs `body` on the writer thread, with no hop to the task pool; a large one runs
-    /// each waiter's `body` in its own task, so that their work runs in parallel.
+    /// once: then that is returned and `body` never called. With scheduled commits `body` runs
+    /// on the run's thread. With the writer thread, a small commit (a lone channel's payment)
+    /// runs `body` there, with no hop to the task pool, and a large one runs each waiter's
+    /// `body` in its own task, so that their work runs in parallel.
     public func notifyWhenDurable(
         _ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void
     ) -> Result<Void, StoreError>? {

@@ -64,8 +64,8 @@ struct QueuedGroup: Sendable {
 }
 
 /// The queue between callers and the writer thread: pending operations, the tickets' outcomes,
-/// and the continuations (or callbacks, ``notify(of:_:)``) waiting for them. Everything is behind one `Mutex`, held only for a few
-/// array operations; the writer sleeps on a semaphore that an enqueue signals only when the
+/// and the continuations (or callbacks, ``notify(of:_:)``) waiting for them. Everything is
+/// behind one `Mutex`, held only for a few array operations; the writer sleeps on a semaphore that an enqueue signals only when the
 /// writer is idle, so under load an enqueue costs no system call.
 final class SQLiteWriteQueue: Sendable {
     private struct Failure {
@@ -89,9 +89,8 @@ final class SQLiteWriteQueue: Sendable {
         var failure: Failure?
         var closing = false
         var writerIdle = false
-        /// Scheduled commits only: a run is under way (``beginRun()`` to ``endRun()``), on this
-        /// thread.
-        var running = false
+        /// Scheduled commits only: the thread of the run under way (``beginRun()`` to
+        /// ``endRun()``, or a closer draining), nil when none is.
         var runThread: pthread_t?
         /// Scheduled commits only: how many closers wait for the run under way to end (several
         /// threads may close at once; each is woken).
@@ -255,8 +254,7 @@ final class SQLiteWriteQueue: Sendable {
     /// took it over.
     func beginRun() -> Bool {
         state.withLock { state in
-            guard !state.writerIdle, !state.running else { return false }
-            state.running = true
+            guard !state.writerIdle, state.runThread == nil else { return false }
             state.runThread = pthread_self()
             return true
         }
@@ -271,7 +269,7 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// What a run does after committing what it took.
-    enum RunEnd {
+    enum RunEnd: Equatable {
         /// More arrived: schedule another run (the writer stays awake).
         case reschedule
         /// The store is closing and more is pending: commit it now, then ask again.
@@ -286,11 +284,9 @@ final class SQLiteWriteQueue: Sendable {
             if !state.pending.isEmpty {
                 if state.closing { return (.drainMore, 0) }
                 // Still awake (`writerIdle` false) with no run under way: scheduled.
-                state.running = false
                 state.runThread = nil
                 return (.reschedule, 0)
             }
-            state.running = false
             state.runThread = nil
             state.writerIdle = true
             defer { state.closersWaiting = 0 }
@@ -303,14 +299,13 @@ final class SQLiteWriteQueue: Sendable {
     /// For ``SQLiteChannelStore/close()`` with scheduled commits, after ``beginClosing()``.
     func claimForClosing() -> CloseClaim {
         state.withLock { state in
-            if state.running {
-                if let thread = state.runThread, pthread_equal(thread, pthread_self()) != 0 { return .runOnThisThread }
+            if let thread = state.runThread {
+                if pthread_equal(thread, pthread_self()) != 0 { return .runOnThisThread }
                 state.closersWaiting += 1
                 return .waitForRun
             }
-            // Idle, or a run scheduled and not started: it will find `running` set and do nothing.
+            // Idle, or a run scheduled and not started: it will find `runThread` set and do nothing.
             state.writerIdle = false
-            state.running = true
             state.runThread = pthread_self()
             return .drainHere
         }

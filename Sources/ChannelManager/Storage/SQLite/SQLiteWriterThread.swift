@@ -52,15 +52,12 @@ final class SQLiteWriterThread: Sendable {
     /// For the holder of a run: commits what is queued until ``SQLiteWriteQueue/endRun()``
     /// lets go.
     private func drainScheduled() {
-        while true {
+        var end: SQLiteWriteQueue.RunEnd
+        repeat {
             commitAll(queue.takePending())
-            switch queue.endRun() {
-            case .drainMore: continue
-            case .reschedule: queue.rescheduleRun()
-            case .done: break
-            }
-            return
-        }
+            end = queue.endRun()
+        } while end == .drainMore
+        if end == .reschedule { queue.rescheduleRun() }
     }
 
     /// Commits a batch in transactions of at most `maxTicketsPerCommit` tickets; stops at a
