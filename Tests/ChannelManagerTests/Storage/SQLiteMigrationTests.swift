@@ -8,7 +8,7 @@ import Testing
 /// Files written by older and newer schema versions.
 @Suite("SQLiteChannelStore schema migrations")
 struct SQLiteMigrationTests {
-    @Test("a v1 file from disk migrates to v2; every record reads back exactly; new writes work")
+    @Test("a v1 file from disk migrates to v3; every record reads back exactly; new writes work")
     func migratesCommittedV1File() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
@@ -64,7 +64,9 @@ struct SQLiteMigrationTests {
                 ])
             }
             #expect(
-                try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == ["v1", "v2"])
+                try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == [
+                    "v1", "v2", "v3",
+                ])
 
             clock.advance(to: 9_500)
             let store = try SQLiteChannelStore(path: path, clock: clock)
@@ -116,6 +118,32 @@ struct SQLiteMigrationTests {
             let store = try SQLiteChannelStore(path: path)
             defer { store.close() }
             #expect(try await store.serverChannel(contractTxid: record.contractTxid) == record)
+        }
+    }
+
+    @Test("a file whose creation was killed after the migrator's own table is migrated as a new store")
+    func interruptedCreation() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("store.sqlite").path
+            // What a kill leaves between the migrator creating its table and the first
+            // migration committing: that table, empty, and nothing else.
+            try RawDatabase.execute(path, "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            let store = try SQLiteChannelStore(path: path)
+            defer { store.close() }
+            let record = try StoreFixtures.server(3)
+            try await store.write([.server(.channel(record))])
+            #expect(try await store.serverChannel(contractTxid: record.contractTxid) == record)
+            #expect(
+                try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1")
+                    == SQLiteSchema.migrationIdentifiers)
+        }
+        try await withTemporaryDirectory { directory in
+            // Any other table still marks a file this code did not create.
+            let path = directory.appendingPathComponent("store.sqlite").path
+            try RawDatabase.execute(path, "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            try RawDatabase.execute(path, "CREATE TABLE notes (text TEXT)")
+            let error = #expect(throws: StoreError.self) { try SQLiteChannelStore(path: path) }
+            #expect(error?.kind == .unsupportedSchema)
         }
     }
 

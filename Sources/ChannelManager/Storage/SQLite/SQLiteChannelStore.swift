@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelStateMachine
+import Dispatch
 import GRDB
 
 /// A ``ChannelStore`` in one SQLite file: the default store of the managers.
@@ -16,6 +17,13 @@ import GRDB
 /// - **Failures** follow ``ChannelStore``: a ticket whose writes do not fit the stored data is
 ///   refused alone (`.inconsistent`) inside a savepoint, and the rest of its batch commits; a
 ///   database error rolls the whole batch back and fails the store (reopen to recover).
+/// - **Payment journal.** A batch made only of payments is made durable by one aligned write to
+///   `<path>-paylog` instead of an SQLite commit, and folded into the database by the next
+///   transaction, before a read, when the writer is idle, and at close; opening the store
+///   replays it (``SQLitePaymentJournal`` has the details). A second store opened on the same
+///   file (another process reading a running server's channels) leaves the journal to its owner
+///   and writes to the database directly; its reads lay the owner's unfolded payments over the
+///   rows, so they too see every acknowledged payment. One store at a time should write a file.
 /// - Reads wait until every write enqueued before them is settled, then run on a reader
 ///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
 ///
@@ -23,8 +31,10 @@ import GRDB
 public final class SQLiteChannelStore: ChannelStore {
     /// Counters showing how writes were batched.
     public struct Statistics: Sendable, Hashable {
-        /// Transactions committed (one sync each).
+        /// Commits: SQLite transactions and payment journal writes (one sync each).
         public var commits = 0
+        /// Of those, payment journal writes (see ``SQLiteChannelStore/init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:)``).
+        public var journalWrites = 0
         /// Tickets settled by those commits (``enqueue(_:)`` calls, key reservations, prunes),
         /// refused ones included.
         public var tickets = 0
@@ -41,6 +51,10 @@ public final class SQLiteChannelStore: ChannelStore {
     private let pool: DatabasePool
     private let queue: SQLiteWriteQueue
     private let writer: SQLiteWriterThread
+    /// Folds the payment journal when the writer is idle (nil without a journal).
+    private let idleFold: IdleFoldTimer?
+    /// The journal another open store owns on this file, whose payments reads lay over rows.
+    private let journalObserver: PaymentJournalObserver?
 
     /// Opens the store in the file at `path`, creating it if needed, and migrates it to the
     /// current schema.
@@ -51,28 +65,66 @@ public final class SQLiteChannelStore: ChannelStore {
     ///     committed in several, so the first waiters are not held up by the whole queue.
     ///   - committer: where commits run: a thread of the store's own (the default), or work
     ///     scheduled where the caller says (see ``Committer``).
+    ///   - paymentJournal: whether batches of payments go to the payment journal (the default)
+    ///     rather than each to an SQLite commit. Either way, a journal left by an earlier run is
+    ///     replayed on open.
     /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
     ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
     public init(
         path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
-        maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread
+        maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread, paymentJournal: Bool = true
     ) throws(StoreError) {
         self.path = path
         pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
+        let role: SQLitePaymentJournal.Role
+        do {
+            role = try SQLitePaymentJournal.open(
+                pool: pool, databasePath: path, blocks: SQLitePaymentJournal.defaultBlocks, use: paymentJournal)
+        } catch {
+            try? pool.close()
+            throw error
+        }
+        var journal: SQLitePaymentJournal?
+        var observer: PaymentJournalObserver?
+        switch role {
+        case .owner(let owned): journal = owned
+        case .observer(let observed): observer = observed
+        case .none: break
+        }
+        journalObserver = observer
         let writer: SQLiteWriterThread
         switch committer.kind {
         case .dedicatedThread:
             queue = SQLiteWriteQueue()
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal)
             writer.start()
         case .scheduled(let schedule):
             queue = SQLiteWriteQueue(schedule: schedule)
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal)
             queue.setScheduledWriter(writer)
         }
         self.writer = writer
+        let queue = self.queue
+        idleFold = journal.map { Self.startIdleFold(journal: $0, queue: queue) }
+    }
+
+    /// Whether this store writes payments to its payment journal (false when disabled, or when
+    /// another open store holds the journal of the same file).
+    public var usesPaymentJournal: Bool { writer.journal != nil }
+
+    /// A timer that folds the payment journal once the writer has been idle for a moment, so
+    /// that other processes reading the file see recent payments.
+    private static func startIdleFold(journal: SQLitePaymentJournal, queue: SQLiteWriteQueue) -> IdleFoldTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        let period = DispatchTimeInterval.nanoseconds(Int(SQLitePaymentJournal.idleFoldNanoseconds / 2))
+        timer.schedule(deadline: .now() + period, repeating: period, leeway: period)
+        timer.setEventHandler {
+            if journal.claimIdleFold(now: DispatchTime.now().uptimeNanoseconds) { _ = queue.enqueue(.foldJournal) }
+        }
+        timer.resume()
+        return IdleFoldTimer(timer)
     }
 
     deinit { shutDown() }
@@ -85,6 +137,7 @@ public final class SQLiteChannelStore: ChannelStore {
     public var statistics: Statistics { queue.statistics }
 
     private func shutDown() {
+        idleFold?.cancel()
         if queue.scheduledCommits {
             // Called from a run's callback: that run commits what is left, and the connections
             // close when the pool is released.
@@ -92,6 +145,7 @@ public final class SQLiteChannelStore: ChannelStore {
         } else {
             queue.beginClosing()
             writer.waitUntilExited()
+            writer.foldAndCloseJournal()
         }
         // Closing fails only while a read is running; the connections then close when the
         // pool is released.
@@ -145,23 +199,25 @@ public final class SQLiteChannelStore: ChannelStore {
     // MARK: Reads
 
     public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
-        try await read { try SQLiteReads.serverChannel($0, contractTxid) }
+        try await read({ try SQLiteReads.serverChannel($0, contractTxid) }, overlay: { $1.apply(to: &$0) })
     }
 
     public func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?)
         async throws(StoreError) -> [ServerChannelRecord]
     {
-        try await read { try SQLiteReads.serverChannels($0, states, expiringAfter: expiringAfter) }
+        try await read(
+            { try SQLiteReads.serverChannels($0, states, expiringAfter: expiringAfter) },
+            overlay: { $1.apply(to: &$0) })
     }
 
     public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {
-        try await read { try SQLiteReads.clientChannel($0, contractTxid) }
+        try await read({ try SQLiteReads.clientChannel($0, contractTxid) }, overlay: { $1.apply(to: &$0) })
     }
 
     public func clientChannels(serverID: String?, in states: Set<ClientChannelRecord.State>) async throws(StoreError)
         -> [ClientChannelRecord]
     {
-        try await read { try SQLiteReads.clientChannels($0, serverID, states) }
+        try await read({ try SQLiteReads.clientChannels($0, serverID, states) }, overlay: { $1.apply(to: &$0) })
     }
 
     public func nextKeyIndex(_ family: KeyFamily) async throws(StoreError) -> UInt32 {
@@ -172,13 +228,32 @@ public final class SQLiteChannelStore: ChannelStore {
         try await read { try SQLiteReads.walletOutputs($0, unspentOnly: unspentOnly) }
     }
 
-    /// Runs a query once every write enqueued before it is settled.
-    private func read<T: Sendable>(_ query: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    /// Runs a query once every write enqueued before it is settled (and the payment journal
+    /// folded). `overlay` lays payments journaled by another store on the same file over the
+    /// result (see ``usesPaymentJournal``).
+    private func read<T: Sendable>(
+        _ query: @escaping @Sendable (Database) throws -> T,
+        overlay: (@Sendable (inout T, PaymentJournalOverlay) -> Void)? = nil
+    ) async throws(StoreError) -> T {
         try await queue.readBarrier()
+        if writer.journal?.hasUnfolded == true { _ = try await run(.foldJournal) }
         do {
+            if let journalObserver, let overlay {
+                return try await journalObserver.read(pool, query, overlay: overlay)
+            }
             return try await pool.read(query)
         } catch {
             throw StoreError.from(error, "read failed")
         }
     }
+}
+
+/// The store's idle-fold timer. A dispatch source is safe to cancel from any thread; it is not
+/// marked `Sendable` only because Dispatch predates the annotation.
+private final class IdleFoldTimer: @unchecked Sendable {
+    private let timer: any DispatchSourceTimer
+
+    init(_ timer: any DispatchSourceTimer) { self.timer = timer }
+
+    func cancel() { timer.cancel() }
 }

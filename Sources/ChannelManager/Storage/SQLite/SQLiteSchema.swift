@@ -18,7 +18,7 @@ public enum SQLiteSchema {
     /// `PRAGMA application_id` of a channel database: "PYCH".
     public static let applicationID: Int32 = 0x5059_4348
     /// Every migration this version knows, oldest first.
-    public static let migrationIdentifiers = ["v1", "v2"]
+    public static let migrationIdentifiers = ["v1", "v2", "v3"]
 
     /// The migrator. `now` (UNIX seconds) stamps channels that had ended before `v2`.
     public static func migrator(now: UInt64) -> DatabaseMigrator {
@@ -33,6 +33,9 @@ public enum SQLiteSchema {
                 sql: "UPDATE client_channels SET ended_at = ? WHERE state IN ('settled', 'refunded')",
                 arguments: [stamp])
         }
+        // v3: the payment journal's identity and how far it has been folded. Its rows also
+        // keep an older version, which knows nothing of the journal, from opening the file.
+        migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         return migrator
     }
 
@@ -107,5 +110,10 @@ public enum SQLiteSchema {
         ALTER TABLE client_channels ADD COLUMN ended_at INTEGER;
         CREATE INDEX client_channels_ended_at ON client_channels (ended_at) WHERE ended_at IS NOT NULL;
         CREATE INDEX client_channels_server_state ON client_channels (server_id, state);
+        """
+
+    private static let v3 = """
+        INSERT INTO store_meta (key, value) VALUES ('payment_journal_id', lower(hex(randomblob(16))));
+        INSERT INTO store_meta (key, value) VALUES ('payment_journal_folded', '0');
         """
 }

@@ -42,14 +42,20 @@ enum SQLiteStoreOpening {
         }
     }
 
-    /// Refuses a file some other program wrote, or one a newer version of this code migrated.
+    /// Refuses a file some other program wrote, or one a newer version of this code migrated. A
+    /// file whose creation was interrupted (a kill after the migrator made its own table, before
+    /// the first migration committed) has no other table, and is migrated as a new one.
     private static func checkSchema(_ pool: DatabasePool) throws {
         try pool.read { db in
             let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let applied = try SQLiteSchema.migrator(now: 0).appliedIdentifiers(db)
             let tableCount =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    db,
+                    sql: """
+                        SELECT count(*) FROM sqlite_master
+                        WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'
+                        """)
                 ?? 0
             if applicationID != 0 && applicationID != SQLiteSchema.applicationID {
                 throw StoreError(.unsupportedSchema, "not a Paychan channel store (application_id \(applicationID))")

@@ -42,6 +42,9 @@ struct SQLiteWriteApplier {
             try statement(.pruneClient).execute(arguments: [bound])
             deleted += db.changesCount
             return .applied(.pruned(deleted))
+        case .foldJournal:
+            // The writer folds the journal at the start of every transaction.
+            return .applied(.none)
         }
     }
 

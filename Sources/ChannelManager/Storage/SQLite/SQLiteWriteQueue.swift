@@ -10,6 +10,8 @@ enum QueuedOperation: Sendable {
     case reserveKeyIndex(KeyFamily)
     /// Delete channels that ended before a cutoff.
     case prune(endedBefore: UInt64)
+    /// Fold the payment journal into the database (before a read, or when the writer is idle).
+    case foldJournal
 }
 
 /// What an operation produced, once committed.
@@ -311,6 +313,9 @@ final class SQLiteWriteQueue: Sendable {
         }
     }
 
+    /// Whether ``beginClosing()`` was called.
+    var isClosing: Bool { state.withLock { $0.closing } }
+
     /// Blocks until the run under way ends (after ``claimForClosing()`` said `.waitForRun`).
     func waitForRunEnd() { runEnded.wait() }
 
@@ -338,11 +343,12 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// Records a committed batch and resumes its waiters.
-    func finish(_ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int) {
+    func finish(_ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int, journaled: Bool = false) {
         guard let last = batch.last else { return }
         let resumptions = state.withLock { state in
             state.settledThrough = last.sequence
             state.statistics.commits += 1
+            if journaled { state.statistics.journalWrites += 1 }
             state.statistics.tickets += batch.count
             state.statistics.writes += writes
             state.statistics.largestBatch = max(state.statistics.largestBatch, batch.count)

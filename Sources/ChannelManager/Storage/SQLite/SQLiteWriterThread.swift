@@ -13,14 +13,21 @@ final class SQLiteWriterThread: Sendable {
     /// The most tickets one transaction takes: a longer queue is committed in several, so the
     /// first waiters need not wait for the whole queue to be applied.
     private let maxTicketsPerCommit: Int
+    /// The payment journal, when this store owns one: batches of payments alone are made
+    /// durable there, and every SQLite transaction folds it first.
+    let journal: SQLitePaymentJournal?
     /// Signalled when the thread leaves its loop.
     private let exited = DispatchSemaphore(value: 0)
 
-    init(queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int) {
+    init(
+        queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int,
+        journal: SQLitePaymentJournal?
+    ) {
         self.queue = queue
         self.pool = pool
         self.clock = clock
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
+        self.journal = journal
     }
 
     /// One scheduled run: commits everything queued (in transactions of at most
@@ -58,6 +65,7 @@ final class SQLiteWriterThread: Sendable {
             end = queue.endRun()
         } while end == .drainMore
         if end == .reschedule { queue.rescheduleRun() }
+        if end == .done && queue.isClosing { foldAndCloseJournal() }
     }
 
     /// Commits a batch in transactions of at most `maxTicketsPerCommit` tickets; stops at a
@@ -88,15 +96,30 @@ final class SQLiteWriterThread: Sendable {
         exited.signal()
     }
 
-    /// Commits a batch in one transaction; returns false if it failed (and the store with it).
+    /// Commits a batch: to the payment journal when it takes it, else in one SQLite transaction
+    /// (which folds the journal first). Returns false if it failed (and the store with it).
     private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
+        if let journal {
+            do {
+                if let outcomes = try journal.write(batch, pool: pool) {
+                    let refused = outcomes.count { if case .refused = $0 { true } else { false } }
+                    queue.finish(batch, outcomes: outcomes, writes: outcomes.count - refused, journaled: true)
+                    return true
+                }
+            } catch {
+                queue.fail(batch, with: StoreError.from(error, "payment journal write failed"))
+                return false
+            }
+        }
         let now = clock.now()
         var outcomes: [TicketOutcome] = []
         outcomes.reserveCapacity(batch.count)
         var writes = 0
+        var folded: UInt64?
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
+                    folded = try journal?.fold(into: db)
                     var applier = SQLiteWriteApplier(db: db, now: now)
                     for group in batch { outcomes.append(try applier.apply(group.operation)) }
                     writes = applier.writesApplied
@@ -107,7 +130,34 @@ final class SQLiteWriterThread: Sendable {
             queue.fail(batch, with: StoreError.from(error, "commit failed"))
             return false
         }
+        if let journal {
+            if let folded { journal.didFold(through: folded) }
+            if batch.contains(where: { if case .prune = $0.operation { true } else { false } }) {
+                journal.forgetStoredChannels()
+            }
+        }
         queue.finish(batch, outcomes: outcomes, writes: writes)
         return true
+    }
+
+    /// After the writer stopped (the store is closing): folds what the journal holds, so that
+    /// the database alone is complete, and releases the journal. A failure leaves the payments
+    /// to the next open's replay.
+    func foldAndCloseJournal() {
+        guard let journal else { return }
+        defer { journal.close() }
+        guard journal.hasUnfolded else { return }
+        var folded: UInt64?
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    folded = try journal.fold(into: db)
+                    return .commit
+                }
+            }
+        } catch {
+            return
+        }
+        if let folded { journal.didFold(through: folded) }
     }
 }

@@ -1,0 +1,325 @@
+import BitcoinPrimitives
+import Dispatch
+import GRDB
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The payment journal of a ``SQLiteChannelStore``: a batch made only of payments is made
+/// durable by one write to a file of the store's own (``PaymentJournalFile``) instead of an
+/// SQLite commit, and folded into the database later, in the next SQLite transaction.
+///
+/// - **Why.** A payment is one small change, and a sequential channel waits for its commit.
+///   An SQLite commit takes locks, writes a WAL frame that straddles two blocks, and its sync
+///   often waits for a file system journal commit; one aligned block written with `O_DSYNC`
+///   into a preallocated file costs the device one write and one flush.
+/// - **Folding.** Every SQLite transaction of the writer first applies the payments journaled
+///   since the last fold, and stores the last folded record's sequence number in `store_meta`
+///   (`payment_journal_folded`) in the same transaction; the journal then starts over at its
+///   first block. Reads fold first (``SQLiteChannelStore`` enqueues a fold), so they see every
+///   durable payment. A full journal, an idle moment and ``SQLiteChannelStore/close()`` fold too.
+/// - **Replay.** Opening the store applies, in one transaction, the valid records of the
+///   current cycle: those carrying the database's journal identity, its folded sequence number
+///   as their base, and consecutive sequence numbers from the first block on, each with a good
+///   checksum (``PaymentJournalRecord``). A torn last record was never acknowledged: it fails
+///   its checksum and is dropped.
+/// - **Refusals** stay as in the database: a payment for a channel that is not stored is
+///   refused (`.inconsistent`). The journal checks that once per channel and remembers it.
+///
+/// Used by the writer alone, one run at a time; the state is behind a mutex only so that the
+/// store can ask from other threads whether anything is left to fold.
+final class SQLitePaymentJournal: Sendable {
+    /// Blocks in a journal file by default: 1 MiB.
+    static let defaultBlocks = 256
+    /// How long the writer must have been idle before unfolded payments are folded.
+    static let idleFoldNanoseconds: UInt64 = 50_000_000
+
+    private struct State {
+        /// The cycle's base: the last sequence number folded into the database.
+        var base: UInt64
+        /// The next record's sequence number.
+        var nextSequence: UInt64
+        /// Where the next record goes (bytes).
+        var offset = 0
+        /// Journaled payments not yet in the database, oldest first.
+        var unfolded: [JournaledPayment] = []
+        /// Channels known to be stored (their payments are not refused).
+        var knownServer: Set<Hash256> = []
+        var knownClient: Set<Hash256> = []
+        /// When the last record was written (monotonic nanoseconds).
+        var lastWrite: UInt64 = 0
+        /// Whether an idle fold was asked for and has not been committed yet.
+        var foldRequested = false
+    }
+
+    private let file: PaymentJournalFile
+    private let identity: [UInt8]
+    private let state: Mutex<State>
+
+    private init(file: PaymentJournalFile, identity: [UInt8], folded: UInt64) {
+        self.file = file
+        self.identity = identity
+        state = Mutex(State(base: folded, nextSequence: folded + 1))
+    }
+
+    /// The journal file of the database at `path`.
+    static func path(ofDatabase path: String) -> String { path + "-paylog" }
+
+    /// What a store is to the journal of its file.
+    enum Role: Sendable {
+        /// It owns the journal: payments go there.
+        case owner(SQLitePaymentJournal)
+        /// Another open store owns it: this one writes to the database directly, and its reads
+        /// lay the owner's unfolded payments over the database's rows.
+        case observer(PaymentJournalObserver)
+        /// No journal (not wanted; whatever the file held was replayed).
+        case none
+    }
+
+    /// Opens the journal of `pool`'s database and replays what it holds into the database, then
+    /// keeps it for writes when `use` is true. When another open store holds the journal, this
+    /// store observes it instead (and replays nothing: the owner will fold it). Without `use`
+    /// the replay still runs: the journal may hold acknowledged payments.
+    static func open(pool: DatabasePool, databasePath: String, blocks: Int, use: Bool) throws(StoreError) -> Role {
+        let path = path(ofDatabase: databasePath)
+        let (identity, folded) = try readMeta(pool)
+        guard use || access(path, F_OK) == 0 else { return .none }
+        guard let file = try PaymentJournalFile.open(path: path, blocks: blocks) else {
+            return .observer(PaymentJournalObserver(path: path, identity: identity))
+        }
+        let records = try file.withContents { contents in
+            replayable(contents, identity: identity, base: folded)
+        }
+        var lastFolded = folded
+        if let last = records.last {
+            try apply(records.flatMap(\.entries), folding: last.sequence, in: pool)
+            lastFolded = last.sequence
+        }
+        guard use else {
+            file.close()
+            return .none
+        }
+        try file.preallocate()
+        return .owner(SQLitePaymentJournal(file: file, identity: identity, folded: lastFolded))
+    }
+
+    /// Releases the file (and its lock).
+    func close() { file.close() }
+
+    /// Whether payments were journaled since the last fold.
+    var hasUnfolded: Bool { state.withLock { !$0.unfolded.isEmpty } }
+
+    /// Whether an idle fold is due: payments wait to be folded and nothing was journaled for
+    /// ``idleFoldNanoseconds``. Returns true once per fold (the caller then enqueues it).
+    func claimIdleFold(now: UInt64) -> Bool {
+        state.withLock { state in
+            guard !state.unfolded.isEmpty, !state.foldRequested,
+                now &- state.lastWrite >= Self.idleFoldNanoseconds
+            else { return false }
+            state.foldRequested = true
+            return true
+        }
+    }
+
+    // MARK: Writing
+
+    /// Journals `batch` if every ticket in it is one payment and the record fits before the end
+    /// of the file: returns each ticket's outcome (a payment for a channel not stored is
+    /// refused) once the record is durable. Returns nil to leave the batch to an SQLite commit.
+    func write(_ batch: ArraySlice<QueuedGroup>, pool: DatabasePool) throws -> [TicketOutcome]? {
+        var payments: [JournaledPayment] = []
+        payments.reserveCapacity(batch.count)
+        for group in batch {
+            guard case .writes(let writes) = group.operation, writes.count == 1,
+                let payment = JournaledPayment(writes[0])
+            else { return nil }
+            payments.append(payment)
+        }
+        let room = state.withLock { file.size - $0.offset }
+        let payloadSize = payments.reduce(0) { $0 + $1.encodedSize }
+        guard PaymentJournalRecord.recordSize(payloadSize: payloadSize) <= room else { return nil }
+
+        let stored = try storedChannels(payments, pool: pool)
+        var outcomes: [TicketOutcome] = []
+        outcomes.reserveCapacity(payments.count)
+        var entries: [JournaledPayment] = []
+        entries.reserveCapacity(payments.count)
+        for (payment, isStored) in zip(payments, stored) {
+            if isStored {
+                entries.append(payment)
+                outcomes.append(.applied(.none))
+            } else {
+                outcomes.append(.refused(StoreState.missing(payment.contractTxid)))
+            }
+        }
+        guard !entries.isEmpty else { return outcomes }
+        let (base, sequence, offset) = state.withLock { ($0.base, $0.nextSequence, $0.offset) }
+        let record = PaymentJournalRecord.encode(identity: identity, base: base, sequence: sequence, entries: entries)
+        try file.write(record, at: offset)
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { state in
+            state.nextSequence += 1
+            state.offset += record.count
+            state.unfolded += entries
+            state.lastWrite = now
+        }
+        return outcomes
+    }
+
+    /// Which of `payments` name a stored channel: from memory, else asked of the database once.
+    private func storedChannels(_ payments: [JournaledPayment], pool: DatabasePool) throws -> [Bool] {
+        var known = state.withLock { state in
+            payments.map { payment -> Bool? in
+                switch payment {
+                case .server(let txid, _, _): return state.knownServer.contains(txid) ? true : nil
+                case .client(let txid, _): return state.knownClient.contains(txid) ? true : nil
+                }
+            }
+        }
+        guard known.contains(nil) else { return known.map { $0 ?? false } }
+        try pool.writeWithoutTransaction { db in
+            for index in known.indices where known[index] == nil {
+                let table = if case .server = payments[index] { "server_channels" } else { "client_channels" }
+                known[index] =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM \(table) WHERE contract_txid = ?",
+                        arguments: [payments[index].contractTxid.blob]) ?? false
+            }
+        }
+        state.withLock { state in
+            for (payment, isStored) in zip(payments, known) where isStored == true {
+                switch payment {
+                case .server(let txid, _, _): state.knownServer.insert(txid)
+                case .client(let txid, _): state.knownClient.insert(txid)
+                }
+            }
+        }
+        return known.map { $0 ?? false }
+    }
+
+    // MARK: Folding
+
+    /// Inside the writer's transaction, before its own writes: applies the unfolded payments
+    /// and records the last journaled sequence number as folded. Returns that number (nil when
+    /// there was nothing to fold), to pass to ``didFold(through:)`` once the transaction commits.
+    func fold(into db: Database) throws -> UInt64? {
+        let (unfolded, last) = state.withLock { ($0.unfolded, $0.nextSequence - 1) }
+        guard !unfolded.isEmpty else { return nil }
+        try Self.applyLatest(unfolded, folding: last, in: db)
+        return last
+    }
+
+    /// After the transaction that folded through `sequence` committed: the journal starts a
+    /// new cycle at its first block.
+    func didFold(through sequence: UInt64) {
+        state.withLock { state in
+            state.base = sequence
+            state.nextSequence = sequence + 1
+            state.offset = 0
+            state.unfolded = []
+            state.foldRequested = false
+        }
+    }
+
+    /// After channels were deleted (a prune): forgets which channels are stored.
+    func forgetStoredChannels() {
+        state.withLock { state in
+            state.knownServer = []
+            state.knownClient = []
+        }
+    }
+
+    // MARK: Replay and meta
+
+    /// The current cycle's valid records, in order.
+    static func replayable(_ contents: UnsafeRawBufferPointer, identity: [UInt8], base: UInt64)
+        -> [(sequence: UInt64, entries: [JournaledPayment])]
+    {
+        var records: [(UInt64, [JournaledPayment])] = []
+        var offset = 0
+        var sequence = base &+ 1
+        while offset < contents.count,
+            let record = PaymentJournalRecord.decode(
+                contents, at: offset, identity: identity, base: base, sequence: sequence)
+        {
+            records.append((sequence, record.entries))
+            offset += record.size
+            sequence &+= 1
+        }
+        return records
+    }
+
+    /// Applies replayed payments in one transaction of their own.
+    private static func apply(_ entries: [JournaledPayment], folding last: UInt64, in pool: DatabasePool)
+        throws(StoreError)
+    {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try applyLatest(entries, folding: last, in: db)
+                    return .commit
+                }
+            }
+        } catch {
+            throw StoreError.from(error, "cannot replay the payment journal")
+        }
+    }
+
+    /// Writes the last value journaled for each channel, and the folded sequence number.
+    private static func applyLatest(_ entries: [JournaledPayment], folding last: UInt64, in db: Database) throws {
+        var latest: [Hash256: JournaledPayment] = [:]
+        var order: [Hash256] = []
+        for entry in entries {
+            if latest.updateValue(entry, forKey: entry.contractTxid) == nil { order.append(entry.contractTxid) }
+        }
+        let server = try db.cachedStatement(sql: SQLiteWriteSQL.serverPayment.sql)
+        let client = try db.cachedStatement(sql: SQLiteWriteSQL.clientPayment.sql)
+        for txid in order {
+            switch latest[txid] {
+            case .server(_, let value, let signature)?:
+                try server.execute(arguments: [value.satoshis, signature.blob, txid.blob])
+            case .client(_, let valueLeft)?:
+                try client.execute(arguments: [valueLeft.satoshis, txid.blob])
+            case nil:
+                continue
+            }
+            guard db.changesCount == 1 else {
+                throw StoreError(.corrupt, "the payment journal names channel \(txid.displayHex), which is not stored")
+            }
+        }
+        try db.execute(
+            sql: "UPDATE store_meta SET value = ? WHERE key = ?", arguments: [String(last), Meta.folded])
+    }
+
+    enum Meta {
+        static let identity = "payment_journal_id"
+        static let folded = "payment_journal_folded"
+    }
+
+    /// The folded sequence number, in `db`'s snapshot.
+    static func folded(_ db: Database) throws -> UInt64 {
+        let text = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [Meta.folded])
+        guard let text, let folded = UInt64(text), folded < UInt64.max / 2 else {
+            throw StoreError(.corrupt, "store_meta \(Meta.folded) is missing or malformed")
+        }
+        return folded
+    }
+
+    /// The journal identity and the folded sequence number, from `store_meta`.
+    static func readMeta(_ pool: DatabasePool) throws(StoreError) -> ([UInt8], UInt64) {
+        do {
+            return try pool.read { db in
+                let hex = try String.fetchOne(
+                    db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [Meta.identity])
+                guard let hex, let identity = [UInt8](hex: hex), identity.count == 16 else {
+                    throw StoreError(.corrupt, "store_meta \(Meta.identity) is missing or malformed")
+                }
+                return (identity, try folded(db))
+            }
+        } catch {
+            throw StoreError.from(error, "cannot read the payment journal's state")
+        }
+    }
+}
