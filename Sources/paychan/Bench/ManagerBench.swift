@@ -98,7 +98,9 @@ struct ManagerRun: Sendable, CustomStringConvertible {
         return ManagerMeasurement(
             paymentsPerSecond: rate,
             serverWritesPerCommit: Self.writesPerCommit(from: serverBefore, to: serverAfter),
-            clientWritesPerCommit: Self.writesPerCommit(from: clientBefore, to: clientAfter))
+            clientWritesPerCommit: Self.writesPerCommit(from: clientBefore, to: clientAfter),
+            serverJournalShare: Self.journalShare(from: serverBefore, to: serverAfter),
+            clientJournalShare: Self.journalShare(from: clientBefore, to: clientAfter))
     }
 
     static func writesPerCommit(
@@ -106,6 +108,15 @@ struct ManagerRun: Sendable, CustomStringConvertible {
     ) -> Double {
         let commits = after.commits - before.commits
         return commits > 0 ? Double(after.writes - before.writes) / Double(commits) : 0
+    }
+
+    /// The share of commits that were payment journal writes (the rest are SQLite transactions,
+    /// folds of the journal included).
+    static func journalShare(
+        from before: SQLiteChannelStore.Statistics, to after: SQLiteChannelStore.Statistics
+    ) -> Double {
+        let commits = after.commits - before.commits
+        return commits > 0 ? Double(after.journalWrites - before.journalWrites) / Double(commits) : 0
     }
 }
 
@@ -115,10 +126,15 @@ struct ManagerMeasurement: Sendable {
     var paymentsPerSecond: Double
     var serverWritesPerCommit: Double
     var clientWritesPerCommit: Double
+    var serverJournalShare: Double
+    var clientJournalShare: Double
 
-    /// For the detail column: payments share each sync when many channels pay at once.
+    /// For the detail column: payments share each sync when many channels pay at once, and
+    /// most syncs are payment journal writes.
     var batching: String {
         "writes/commit: server \(String(format: "%.1f", serverWritesPerCommit)), "
-            + "client \(String(format: "%.1f", clientWritesPerCommit))"
+            + "client \(String(format: "%.1f", clientWritesPerCommit)); payment journal writes: "
+            + "server \(String(format: "%.0f", serverJournalShare * 100)) %, "
+            + "client \(String(format: "%.0f", clientJournalShare * 100)) % of commits"
     }
 }

@@ -82,7 +82,9 @@ struct TCPPaymentFigure: BenchFigure {
             serverWritesPerCommit: ManagerRun.writesPerCommit(
                 from: serverBefore, to: bed.managers.serverStore.statistics),
             clientWritesPerCommit: ManagerRun.writesPerCommit(
-                from: clientBefore, to: bed.managers.clientStore.statistics)
+                from: clientBefore, to: bed.managers.clientStore.statistics),
+            serverJournalShare: ManagerRun.journalShare(from: serverBefore, to: bed.managers.serverStore.statistics),
+            clientJournalShare: ManagerRun.journalShare(from: clientBefore, to: bed.managers.clientStore.statistics)
         ).batching
         // Every acknowledged payment must be in the server's file: check one channel.
         if let first = sessions.first {

@@ -228,15 +228,16 @@ public final class SQLiteChannelStore: ChannelStore {
         try await read { try SQLiteReads.walletOutputs($0, unspentOnly: unspentOnly) }
     }
 
-    /// Runs a query once every write enqueued before it is settled (and the payment journal
-    /// folded). `overlay` lays payments journaled by another store on the same file over the
-    /// result (see ``usesPaymentJournal``).
+    /// Runs a query once every write enqueued before it is settled. A channel read passes
+    /// `overlay`: the payment journal is folded first, and payments journaled by another store
+    /// on the same file are laid over the result (see ``usesPaymentJournal``).
     private func read<T: Sendable>(
         _ query: @escaping @Sendable (Database) throws -> T,
         overlay: (@Sendable (inout T, PaymentJournalOverlay) -> Void)? = nil
     ) async throws(StoreError) -> T {
         try await queue.readBarrier()
-        if writer.journal?.hasUnfolded == true { _ = try await run(.foldJournal) }
+        // Channel reads (those with an overlay) need the journal's payments in the database.
+        if overlay != nil, writer.journal?.hasUnfolded == true { _ = try await run(.foldJournal) }
         do {
             if let journalObserver, let overlay {
                 return try await journalObserver.read(pool, query, overlay: overlay)

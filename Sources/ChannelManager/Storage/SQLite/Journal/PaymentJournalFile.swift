@@ -84,6 +84,8 @@ final class PaymentJournalFile: @unchecked Sendable {
             guard count >= 0 else { throw Self.systemError("cannot read the payment journal \(path)") }
             if count == 0 { break }
             total += count
+            // Direct I/O reads at block offsets only: a short read ends the file.
+            if total % PaymentJournalRecord.blockSize != 0 { break }
         }
         // O_DIRECT reads whole blocks: a partial last block counts as missing.
         let whole = total / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
