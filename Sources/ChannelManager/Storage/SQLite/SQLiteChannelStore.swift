@@ -23,7 +23,9 @@ import GRDB
 ///   replays it (``SQLitePaymentJournal`` has the details). A second store opened on the same
 ///   file (another process reading a running server's channels) leaves the journal to its owner
 ///   and writes to the database directly; its reads lay the owner's unfolded payments over the
-///   rows, so they too see every acknowledged payment. One store at a time should write a file.
+///   rows, so they too see every acknowledged payment. That store is read-only: its writes,
+///   key reservations and prunes are refused (`.io`), since two writers could roll back each
+///   other's payments.
 /// - Reads wait until every write enqueued before them is settled, then run on a reader
 ///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
 ///
@@ -92,17 +94,24 @@ public final class SQLiteChannelStore: ChannelStore {
         case .none: break
         }
         journalObserver = observer
+        let readOnly = observer.map { observed in
+            StoreError(
+                .io,
+                "read-only: another open store owns \(observed.path) (one process writes a channel store at a time)")
+        }
         let writer: SQLiteWriterThread
         switch committer.kind {
         case .dedicatedThread:
             queue = SQLiteWriteQueue()
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal,
+                readOnly: readOnly)
             writer.start()
         case .scheduled(let schedule):
             queue = SQLiteWriteQueue(schedule: schedule)
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal,
+                readOnly: readOnly)
             queue.setScheduledWriter(writer)
         }
         self.writer = writer
@@ -111,7 +120,7 @@ public final class SQLiteChannelStore: ChannelStore {
     }
 
     /// Whether this store writes payments to its payment journal (false when disabled, or when
-    /// another open store holds the journal of the same file).
+    /// another open store holds the journal of the same file: this one is then read-only).
     public var usesPaymentJournal: Bool { writer.journal != nil }
 
     /// A timer that folds the payment journal once the writer has been idle for a moment, so

@@ -343,11 +343,15 @@ final class SQLiteWriteQueue: Sendable {
     }
 
     /// Records a committed batch and resumes its waiters.
-    func finish(_ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int, journaled: Bool = false) {
+    /// `committed` is false when nothing was written (a read-only store refused the batch).
+    func finish(
+        _ batch: ArraySlice<QueuedGroup>, outcomes: [TicketOutcome], writes: Int, journaled: Bool = false,
+        committed: Bool = true
+    ) {
         guard let last = batch.last else { return }
         let resumptions = state.withLock { state in
             state.settledThrough = last.sequence
-            state.statistics.commits += 1
+            if committed { state.statistics.commits += 1 }
             if journaled { state.statistics.journalWrites += 1 }
             state.statistics.tickets += batch.count
             state.statistics.writes += writes

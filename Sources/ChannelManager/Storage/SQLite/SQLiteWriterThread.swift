@@ -16,18 +16,22 @@ final class SQLiteWriterThread: Sendable {
     /// The payment journal, when this store owns one: batches of payments alone are made
     /// durable there, and every SQLite transaction folds it first.
     let journal: SQLitePaymentJournal?
+    /// Set when another open store owns this file's payment journal: every write is refused
+    /// with it (two writers could roll back each other's payments).
+    private let readOnly: StoreError?
     /// Signalled when the thread leaves its loop.
     private let exited = DispatchSemaphore(value: 0)
 
     init(
         queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int,
-        journal: SQLitePaymentJournal?
+        journal: SQLitePaymentJournal?, readOnly: StoreError? = nil
     ) {
         self.queue = queue
         self.pool = pool
         self.clock = clock
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
         self.journal = journal
+        self.readOnly = readOnly
     }
 
     /// One scheduled run: commits everything queued (in transactions of at most
@@ -99,6 +103,10 @@ final class SQLiteWriterThread: Sendable {
     /// Commits a batch: to the payment journal when it takes it, else in one SQLite transaction
     /// (which folds the journal first). Returns false if it failed (and the store with it).
     private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
+        if let readOnly {
+            queue.finish(batch, outcomes: batch.map { _ in .refused(readOnly) }, writes: 0, committed: false)
+            return true
+        }
         if let journal {
             do {
                 if let outcomes = try journal.write(batch, pool: pool) {
