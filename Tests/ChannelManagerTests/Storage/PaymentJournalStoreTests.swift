@@ -26,7 +26,7 @@ struct PaymentJournalStoreTests {
 
     @Test("a second store on an open store's file sees each acknowledged payment, before and after folds and close")
     func observerSeesJournaledPayments() async throws {
-        try await withTemporaryDirectory { directory in
+        try await JournalTesting.retryingUnderLoad { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
             let server = try Self.server
             let client = try Self.client
@@ -66,7 +66,8 @@ struct PaymentJournalStoreTests {
                     overlaid += 1
                 }
             }
-            #expect(overlaid > 0)
+            // Under a heavy load every payment may have been folded before it was read: try again.
+            guard overlaid > 0 else { return false }
             #expect(owner.statistics.journalWrites >= 12)
 
             // The owner folds (a read): the observer sees the same values from the rows.
@@ -86,6 +87,7 @@ struct PaymentJournalStoreTests {
             expectedServer = try JournalTesting.applying(9_500, signature: [10], to: server)
             #expect(try JournalTesting.rawServerValue(path, server) == 9_500)
             try await observerMatches()
+            return true
         }
     }
 
@@ -196,8 +198,11 @@ struct PaymentJournalStoreTests {
             // They shared one journal record.
             let after = store.statistics
             #expect(after.journalWrites - before.journalWrites == 1)
-            #expect(after.commits - before.commits == 1)
             #expect(after.refusedTickets - before.refusedTickets == 2)
+            // The record holds the three accepted payments alone.
+            let identity = try #require(try JournalTesting.identity(path))
+            let records = try JournalTesting.records(inJournal: path + "-paylog", identity: identity, base: 0)
+            #expect(records.map(\.entries) == [[writes[0], writes[2], writes[4]].compactMap(JournaledPayment.init)])
             #expect(
                 try await store.serverChannel(contractTxid: server.contractTxid)
                     == JournalTesting.applying(65, signature: [65], to: server))
