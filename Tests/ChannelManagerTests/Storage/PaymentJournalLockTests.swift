@@ -1,0 +1,121 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import Foundation
+import Testing
+
+@testable import ChannelManager
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Holds the exclusive `flock` of a journal file, as the owning store of another process does;
+/// ``release()`` is what that process's death does to the lock.
+final class JournalLockHolder {
+    private var descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = open(path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            if descriptor >= 0 { _ = close(descriptor) }
+            throw StoreFixtures.Failure(description: "cannot lock \(path)")
+        }
+    }
+
+    deinit { release() }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        _ = close(descriptor)
+        descriptor = -1
+    }
+}
+
+/// A crash image whose journal is still locked, as by a live (then killed) owner in another
+/// process: a store opened meanwhile observes the journal, and the next owner replays it.
+@Suite("Payment journal held by another process", .serialized)
+struct PaymentJournalLockTests {
+    /// An image of a store whose payments (server 1001…1004, client value left 90…60) are in its
+    /// journal alone; nil when an idle fold got there first.
+    static func imageWithJournaledPayments(_ directory: URL) async throws -> String? {
+        let live = directory.appendingPathComponent("store.sqlite").path
+        let image = directory.appendingPathComponent("image.sqlite").path
+        let store = try await PaymentJournalReplayTests.storeWithChannels(live)
+        defer { store.close() }
+        let server = try PaymentJournalReplayTests.servers[0]
+        let client = try PaymentJournalReplayTests.clients[0]
+        let foldedBefore = try JournalTesting.folded(live)
+        for step in 1...4 {
+            try await store.write([
+                try JournalTesting.serverPayment(server, Int64(1_000 + step), signature: StoreFixtures.signature(step))
+            ])
+            try await store.write([try JournalTesting.clientPayment(client, Int64(100 - 10 * step))])
+        }
+        try JournalTesting.copyImage(of: live, to: image)
+        guard try JournalTesting.folded(image) == foldedBefore,
+            try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis
+        else { return nil }
+        return image
+    }
+
+    @Test("a store opened while another process holds the journal sees its payments; the next owner replays them")
+    func observedThenReplayed() async throws {
+        try await JournalTesting.retryingUnderLoad { directory in
+            guard let image = try await Self.imageWithJournaledPayments(directory) else { return false }
+            let server = try PaymentJournalReplayTests.servers[0]
+            let client = try PaymentJournalReplayTests.clients[0]
+            let expectedServer = try JournalTesting.applying(1_004, signature: StoreFixtures.signature(4), to: server)
+            let expectedClient = try JournalTesting.applying(60, to: client)
+
+            let holder = try JournalLockHolder(path: image + "-paylog")
+            let observer = try SQLiteChannelStore(path: image)
+            #expect(!observer.usesPaymentJournal)
+            #expect(try await observer.serverChannel(contractTxid: server.contractTxid) == expectedServer)
+            #expect(try await observer.clientChannel(contractTxid: client.contractTxid) == expectedClient)
+            // It read them from the journal: the database still has the old values.
+            #expect(try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis)
+            // The owner dies; the observer closes without folding what it does not own.
+            holder.release()
+            observer.close()
+            #expect(try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis)
+
+            let owner = try SQLiteChannelStore(path: image)
+            defer { owner.close() }
+            #expect(owner.usesPaymentJournal)
+            #expect(try JournalTesting.rawServerValue(image, server) == 1_004)
+            #expect(try await owner.serverChannel(contractTxid: server.contractTxid) == expectedServer)
+            #expect(try await owner.clientChannel(contractTxid: client.contractTxid) == expectedClient)
+            return true
+        }
+    }
+
+    @Test(
+        "a payment an observer writes after the journal's owner died is neither hidden by the overlay nor undone by the replay",
+        .disabled(
+            "bug: the observer writes to SQLite without folding the dead owner's journal, so its reads lay the journal's older value over its own write, and the next owner's replay (same folded number) overwrites it"
+        ))
+    func observerWriteAfterOwnerDeath() async throws {
+        try await JournalTesting.retryingUnderLoad { directory in
+            guard let image = try await Self.imageWithJournaledPayments(directory) else { return false }
+            let server = try PaymentJournalReplayTests.servers[0]
+            let later = try JournalTesting.applying(2_000, signature: [0x20], to: server)
+
+            let holder = try JournalLockHolder(path: image + "-paylog")
+            let observer = try SQLiteChannelStore(path: image)
+            #expect(
+                try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
+            )
+            holder.release()
+            // The only store left takes the channel on, with a later payment.
+            try await observer.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
+            #expect(try JournalTesting.rawServerValue(image, server) == 2_000)
+            #expect(try await observer.serverChannel(contractTxid: server.contractTxid) == later)
+            observer.close()
+
+            let reopened = try SQLiteChannelStore(path: image)
+            defer { reopened.close() }
+            #expect(try await reopened.serverChannel(contractTxid: server.contractTxid) == later)
+            return true
+        }
+    }
+}

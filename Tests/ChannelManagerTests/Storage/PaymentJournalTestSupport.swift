@@ -1,0 +1,144 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import Foundation
+import Testing
+
+@testable import ChannelManager
+
+/// Helpers of the payment journal tests: payments, crash images of a live store's files, and
+/// raw looks at a database and its journal that go around the store.
+enum JournalTesting {
+    /// The suffixes of a store's files that a crash image copies (`-shm` is rebuilt on open).
+    static let suffixes = ["", "-wal", "-paylog"]
+
+    static func serverPayment(_ record: ServerChannelRecord, _ value: Int64, signature: [UInt8]) throws -> StoreWrite {
+        .server(
+            .payment(
+                contractTxid: record.contractTxid, bestValueToServer: try StoreFixtures.amount(value),
+                signature: signature))
+    }
+
+    static func clientPayment(_ record: ClientChannelRecord, _ valueLeft: Int64) throws -> StoreWrite {
+        .client(.payment(contractTxid: record.contractTxid, valueLeft: try StoreFixtures.amount(valueLeft)))
+    }
+
+    /// `record` with the payment columns `payment` sets.
+    static func applying(_ value: Int64, signature: [UInt8], to record: ServerChannelRecord) throws
+        -> ServerChannelRecord
+    {
+        var record = record
+        record.bestValueToServer = try StoreFixtures.amount(value)
+        record.bestSignature = signature
+        return record
+    }
+
+    static func applying(_ valueLeft: Int64, to record: ClientChannelRecord) throws -> ClientChannelRecord {
+        var record = record
+        record.valueLeft = try StoreFixtures.amount(valueLeft)
+        return record
+    }
+
+    /// Copies the files of the database at `source` to `destination` (same suffixes), as a kill
+    /// at this instant would leave them. A file that is absent is skipped.
+    static func copyImage(of source: String, to destination: String) throws {
+        let files = FileManager.default
+        for suffix in suffixes where files.fileExists(atPath: source + suffix) {
+            try? files.removeItem(atPath: destination + suffix)
+            try files.copyItem(atPath: source + suffix, toPath: destination + suffix)
+        }
+    }
+
+    /// A `store_meta` value read straight from the file (no store, no journal).
+    static func meta(_ path: String, _ key: String) throws -> String? {
+        try RawDatabase.fetchStrings(path, "SELECT value FROM store_meta WHERE key = '\(key)'").first
+    }
+
+    /// The folded sequence number stored in the file.
+    static func folded(_ path: String) throws -> UInt64? {
+        try meta(path, SQLitePaymentJournal.Meta.folded).flatMap { UInt64($0) }
+    }
+
+    /// The journal identity stored in the file.
+    static func identity(_ path: String) throws -> [UInt8]? {
+        try meta(path, SQLitePaymentJournal.Meta.identity).flatMap { [UInt8](hex: $0) }
+    }
+
+    /// A server channel's best value, read straight from the file.
+    static func rawServerValue(_ path: String, _ record: ServerChannelRecord) throws -> Int64? {
+        try RawDatabase.fetchStrings(
+            path,
+            "SELECT best_value_to_server FROM server_channels WHERE contract_txid = x'\(hex(record.contractTxid))'"
+        ).first.flatMap { Int64($0) }
+    }
+
+    /// A client channel's value left, read straight from the file.
+    static func rawClientValue(_ path: String, _ record: ClientChannelRecord) throws -> Int64? {
+        try RawDatabase.fetchStrings(
+            path, "SELECT value_left FROM client_channels WHERE contract_txid = x'\(hex(record.contractTxid))'"
+        ).first.flatMap { Int64($0) }
+    }
+
+    private static func hex(_ txid: Hash256) -> String {
+        txid.internalBytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// One record found in a journal file.
+    struct FoundRecord {
+        let offset: Int
+        let sequence: UInt64
+        let entries: [JournaledPayment]
+    }
+
+    /// The consecutive records of the cycle after `base` in the journal file at `path`, as the
+    /// store's replay reads them (or, with `offset` and `firstSequence`, from a later block).
+    static func records(
+        inJournal path: String, identity: [UInt8], base: UInt64, from offset: Int = 0, firstSequence: UInt64? = nil
+    ) throws -> [FoundRecord] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return data.withUnsafeBytes { contents in
+            var found: [FoundRecord] = []
+            var offset = offset
+            var sequence = firstSequence ?? base + 1
+            while offset < contents.count,
+                let record = PaymentJournalRecord.decode(
+                    contents, at: offset, identity: identity, base: base, sequence: sequence)
+            {
+                found.append(FoundRecord(offset: offset, sequence: sequence, entries: record.entries))
+                offset += record.size
+                sequence += 1
+            }
+            return found
+        }
+    }
+
+    /// Flips one byte of the file at `path`.
+    static func flipByte(inFile path: String, at offset: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(offset))
+        guard let byte = try handle.read(upToCount: 1)?.first else {
+            throw StoreFixtures.Failure(description: "no byte at \(offset) in \(path)")
+        }
+        try handle.seek(toOffset: UInt64(offset))
+        try handle.write(contentsOf: [byte ^ 0x5a])
+    }
+
+    /// SQLite transactions so far (commits that are not journal writes): a change shows a fold.
+    static func sqliteCommits(_ store: SQLiteChannelStore) -> Int {
+        store.statistics.commits - store.statistics.journalWrites
+    }
+
+    /// Runs `attempt` in a fresh directory until it returns true, at most `attempts` times.
+    /// An attempt returns false, before asserting anything, when a precondition it depends on
+    /// did not hold (most often: an idle fold ran where the test needs the payments unfolded,
+    /// because the machine was too loaded to pay within the idle-fold delay).
+    static func retryingUnderLoad(
+        _ attempts: Int = 6, sourceLocation: SourceLocation = #_sourceLocation,
+        _ attempt: (_ directory: URL) async throws -> Bool
+    ) async throws {
+        for _ in 0..<attempts {
+            if try await withTemporaryDirectory({ try await attempt($0) }) { return }
+        }
+        Issue.record("the precondition never held in \(attempts) attempts", sourceLocation: sourceLocation)
+    }
+}
