@@ -90,10 +90,8 @@ struct PaymentJournalLockTests {
     }
 
     @Test(
-        "a payment an observer writes after the journal's owner died is neither hidden by the overlay nor undone by the replay",
-        .disabled(
-            "bug: the observer writes to SQLite without folding the dead owner's journal, so its reads lay the journal's older value over its own write, and the next owner's replay (same folded number) overwrites it"
-        ))
+        "after the journal's owner died, the observer still refuses writes; the next store to open owns the journal, replays it and pays on"
+    )
     func observerWriteAfterOwnerDeath() async throws {
         try await JournalTesting.retryingUnderLoad { directory in
             guard let image = try await Self.imageWithJournaledPayments(directory) else { return false }
@@ -102,16 +100,30 @@ struct PaymentJournalLockTests {
 
             let holder = try JournalLockHolder(path: image + "-paylog")
             let observer = try SQLiteChannelStore(path: image)
+            #expect(!observer.usesPaymentJournal)
             #expect(
                 try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
             )
             holder.release()
-            // The only store left takes the channel on, with a later payment.
-            try await observer.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
-            #expect(try JournalTesting.rawServerValue(image, server) == 2_000)
-            #expect(try await observer.serverChannel(contractTxid: server.contractTxid) == later)
+            // Its role was fixed when it opened: with the owner gone it is still read-only, so
+            // it cannot write under a journal that a later open will replay.
+            let refused = await #expect(throws: StoreError.self) {
+                try await observer.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
+            }
+            #expect(refused?.kind == .io)
+            #expect(refused?.message.contains("read-only") == true)
+            #expect(
+                try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
+            )
             observer.close()
 
+            // The next store owns the journal: it replays the dead owner's payments, then pays on.
+            let owner = try SQLiteChannelStore(path: image)
+            #expect(owner.usesPaymentJournal)
+            #expect(try JournalTesting.rawServerValue(image, server) == 1_004)
+            try await owner.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
+            #expect(try await owner.serverChannel(contractTxid: server.contractTxid) == later)
+            owner.close()
             let reopened = try SQLiteChannelStore(path: image)
             defer { reopened.close() }
             #expect(try await reopened.serverChannel(contractTxid: server.contractTxid) == later)

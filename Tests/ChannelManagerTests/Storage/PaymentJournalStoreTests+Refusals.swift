@@ -43,10 +43,7 @@ extension PaymentJournalStoreTests {
     }
 
     @Test(
-        "a batch whose payments are all refused is not counted as a journal write",
-        .disabled(
-            "bug: SQLiteWriterThread.commit reports every batch the journal took as journaled (queue.finish(…, journaled: true)), even when SQLitePaymentJournal.write returned early with every ticket refused and wrote nothing: commits and journalWrites count a sync that never happened"
-        ))
+        "a batch whose payments are all refused is not counted as a journal write")
     func refusedAloneNotCounted() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path

@@ -82,10 +82,12 @@ struct PaymentJournalStoreTests {
             owner.close()
             ownerClosed = true
             try await observerMatches()
-            // The observer still writes, straight to the database.
-            try await observer.write([try JournalTesting.serverPayment(server, 9_500, signature: [10])])
-            expectedServer = try JournalTesting.applying(9_500, signature: [10], to: server)
-            #expect(try JournalTesting.rawServerValue(path, server) == 9_500)
+            // The observer is read-only, even with the owner gone.
+            let refused = await #expect(throws: StoreError.self) {
+                try await observer.write([try JournalTesting.serverPayment(server, 9_500, signature: [10])])
+            }
+            #expect(refused?.kind == .io)
+            #expect(try JournalTesting.rawServerValue(path, server) == 9_000)
             try await observerMatches()
             return true
         }

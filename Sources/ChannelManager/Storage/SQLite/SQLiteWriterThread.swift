@@ -111,7 +111,10 @@ final class SQLiteWriterThread: Sendable {
             do {
                 if let outcomes = try journal.write(batch, pool: pool) {
                     let refused = outcomes.count { if case .refused = $0 { true } else { false } }
-                    queue.finish(batch, outcomes: outcomes, writes: outcomes.count - refused, journaled: true)
+                    // A batch refused whole wrote nothing.
+                    let wrote = refused < outcomes.count
+                    queue.finish(
+                        batch, outcomes: outcomes, writes: outcomes.count - refused, journaled: wrote, committed: wrote)
                     return true
                 }
             } catch {
