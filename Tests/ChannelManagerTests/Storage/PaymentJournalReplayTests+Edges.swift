@@ -55,6 +55,36 @@ extension PaymentJournalReplayTests {
         }
     }
 
+    @Test("one contract stored as both a server and a client channel: folding and replay keep both payments")
+    func oneTxidBothRoles() async throws {
+        try await withTemporaryDirectory { directory in
+            let (live, image, _) = Self.paths(directory)
+            // A demo running both sides in one store stores the same contract twice.
+            let server = try StoreFixtures.server(1)
+            var client = try StoreFixtures.client(1)
+            client.contract = server.contract
+            client.contractTxid = server.contractTxid
+            let store = try SQLiteChannelStore(path: live)
+            try await store.write([.server(.channel(server)), .client(.channel(client))])
+            try await store.write([try JournalTesting.serverPayment(server, 4_321, signature: [4])])
+            try await store.write([try JournalTesting.clientPayment(client, 765)])
+            // The image holds both payments in the journal alone; the live store folds on close.
+            try JournalTesting.copyImage(of: live, to: image)
+            store.close()
+            #expect(try JournalTesting.rawServerValue(live, server) == 4_321)
+            #expect(try JournalTesting.rawClientValue(live, client) == 765)
+
+            let reopened = try SQLiteChannelStore(path: image)
+            defer { reopened.close() }
+            #expect(
+                try await reopened.serverChannel(contractTxid: server.contractTxid)
+                    == JournalTesting.applying(4_321, signature: [4], to: server))
+            #expect(
+                try await reopened.clientChannel(contractTxid: client.contractTxid)
+                    == JournalTesting.applying(765, to: client))
+        }
+    }
+
     @Test("a store opened without the journal still replays the one an earlier run left")
     func replayWithJournalOff() async throws {
         try await JournalTesting.retryingUnderLoad { directory in

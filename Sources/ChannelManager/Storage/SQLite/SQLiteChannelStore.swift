@@ -21,11 +21,10 @@ import GRDB
 ///   `<path>-paylog` instead of an SQLite commit, and folded into the database by the next
 ///   transaction, before a read, when the writer is idle, and at close; opening the store
 ///   replays it (``SQLitePaymentJournal`` has the details). A second store opened on the same
-///   file (another process reading a running server's channels) leaves the journal to its owner
-///   and writes to the database directly; its reads lay the owner's unfolded payments over the
-///   rows, so they too see every acknowledged payment. That store is read-only: its writes,
-///   key reservations and prunes are refused (`.io`), since two writers could roll back each
-///   other's payments.
+///   file (another process reading a running server's channels) leaves the journal to its
+///   owner; its reads lay the owner's unfolded payments over the rows, so they too see every
+///   acknowledged payment. That store is read-only: its writes, key reservations and prunes are
+///   refused (`.io`), since two writers could roll back each other's payments.
 /// - Reads wait until every write enqueued before them is settled, then run on a reader
 ///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
 ///
@@ -242,7 +241,7 @@ public final class SQLiteChannelStore: ChannelStore {
     /// on the same file are laid over the result (see ``usesPaymentJournal``).
     private func read<T: Sendable>(
         _ query: @escaping @Sendable (Database) throws -> T,
-        overlay: (@Sendable (inout T, PaymentJournalOverlay) -> Void)? = nil
+        overlay: (@Sendable (inout T, LatestJournaledPayments) -> Void)? = nil
     ) async throws(StoreError) -> T {
         try await queue.readBarrier()
         // Channel reads (those with an overlay) need the journal's payments in the database.

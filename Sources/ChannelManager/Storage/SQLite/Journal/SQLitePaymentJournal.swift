@@ -71,8 +71,8 @@ final class SQLitePaymentJournal: Sendable {
     enum Role: Sendable {
         /// It owns the journal: payments go there.
         case owner(SQLitePaymentJournal)
-        /// Another open store owns it: this one writes to the database directly, and its reads
-        /// lay the owner's unfolded payments over the database's rows.
+        /// Another open store owns it: this one is read-only, and its reads lay the owner's
+        /// unfolded payments over the database's rows.
         case observer(PaymentJournalObserver)
         /// No journal (not wanted; whatever the file held was replayed).
         case none
@@ -269,28 +269,25 @@ final class SQLitePaymentJournal: Sendable {
 
     /// Writes the last value journaled for each channel, and the folded sequence number.
     private static func applyLatest(_ entries: [JournaledPayment], folding last: UInt64, in db: Database) throws {
-        var latest: [Hash256: JournaledPayment] = [:]
-        var order: [Hash256] = []
-        for entry in entries {
-            if latest.updateValue(entry, forKey: entry.contractTxid) == nil { order.append(entry.contractTxid) }
-        }
+        let latest = LatestJournaledPayments(entries)
         let server = try db.cachedStatement(sql: SQLiteWriteSQL.serverPayment.sql)
+        for (txid, payment) in latest.server {
+            try server.execute(arguments: [payment.value.satoshis, payment.signature.blob, txid.blob])
+            try expectOneChange(db, txid)
+        }
         let client = try db.cachedStatement(sql: SQLiteWriteSQL.clientPayment.sql)
-        for txid in order {
-            switch latest[txid] {
-            case .server(_, let value, let signature)?:
-                try server.execute(arguments: [value.satoshis, signature.blob, txid.blob])
-            case .client(_, let valueLeft)?:
-                try client.execute(arguments: [valueLeft.satoshis, txid.blob])
-            case nil:
-                continue
-            }
-            guard db.changesCount == 1 else {
-                throw StoreError(.corrupt, "the payment journal names channel \(txid.displayHex), which is not stored")
-            }
+        for (txid, valueLeft) in latest.client {
+            try client.execute(arguments: [valueLeft.satoshis, txid.blob])
+            try expectOneChange(db, txid)
         }
         try db.execute(
             sql: "UPDATE store_meta SET value = ? WHERE key = ?", arguments: [String(last), Meta.folded])
+    }
+
+    private static func expectOneChange(_ db: Database, _ txid: Hash256) throws {
+        guard db.changesCount == 1 else {
+            throw StoreError(.corrupt, "the payment journal names channel \(txid.displayHex), which is not stored")
+        }
     }
 
     enum Meta {
