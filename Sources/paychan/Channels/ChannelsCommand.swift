@@ -16,7 +16,7 @@ struct ChannelsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let store = try DataDirectory(path: dir).openExistingStore(clock: SystemClock())
+        let store = try DataDirectory(path: dir).openExistingStore(clock: SystemClock(), readOnly: true)
         let listing: ChannelListing
         do {
             listing = ChannelListing(

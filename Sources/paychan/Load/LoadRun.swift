@@ -164,7 +164,10 @@ struct LoadRun: Sendable {
     /// initial payment plus what its client saw acknowledged (nothing is in flight by then).
     private func checkServerStore(payers: [LoadSession], outcome: PayOutcome, errors: LoadErrors) async {
         let store: SQLiteChannelStore
-        do { store = try SQLiteChannelStore(path: directory + "/server/channels.sqlite", clock: SystemClock()) } catch {
+        do {
+            store = try SQLiteChannelStore(
+                path: directory + "/server/channels.sqlite", clock: SystemClock(), readOnly: true)
+        } catch {
             errors.add("cannot open the server's store: \(error)")
             return
         }

@@ -24,19 +24,22 @@ struct DataDirectory {
         }
     }
 
-    /// Opens (creating when absent) the store.
-    func openStore(clock: any ManagerClock) throws(CommandFailure) -> SQLiteChannelStore {
-        do { return try SQLiteChannelStore(path: storePath, clock: clock) } catch {
+    /// Opens (creating when absent) the store. A read-only store never takes the payment
+    /// journal, so it cannot keep a server or client starting beside it from writing.
+    func openStore(clock: any ManagerClock, readOnly: Bool = false) throws(CommandFailure) -> SQLiteChannelStore {
+        do { return try SQLiteChannelStore(path: storePath, clock: clock, readOnly: readOnly) } catch {
             throw CommandFailure("cannot open \(storePath): \(error)")
         }
     }
 
     /// Opens an existing store; fails when the directory holds none.
-    func openExistingStore(clock: any ManagerClock) throws(CommandFailure) -> SQLiteChannelStore {
+    func openExistingStore(clock: any ManagerClock, readOnly: Bool = false) throws(CommandFailure)
+        -> SQLiteChannelStore
+    {
         guard FileManager.default.fileExists(atPath: storePath) else {
             throw CommandFailure("no channel store in \(path) (expected \(storePath))")
         }
-        return try openStore(clock: clock)
+        return try openStore(clock: clock, readOnly: readOnly)
     }
 
     /// The keychain from the seed file, creating the seed when absent.

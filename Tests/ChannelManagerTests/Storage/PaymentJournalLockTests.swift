@@ -90,12 +90,13 @@ struct PaymentJournalLockTests {
     }
 
     @Test(
-        "after the journal's owner died, the observer still refuses writes; the next store to open owns the journal, replays it and pays on"
+        "while another process holds the journal a store refuses writes; once that process died, its next write replays the journal, takes it over and pays on"
     )
-    func observerWriteAfterOwnerDeath() async throws {
+    func observerTakesOverAfterOwnerDeath() async throws {
         try await JournalTesting.retryingUnderLoad { directory in
             guard let image = try await Self.imageWithJournaledPayments(directory) else { return false }
             let server = try PaymentJournalReplayTests.servers[0]
+            let client = try PaymentJournalReplayTests.clients[0]
             let later = try JournalTesting.applying(2_000, signature: [0x20], to: server)
 
             let holder = try JournalLockHolder(path: image + "-paylog")
@@ -104,29 +105,57 @@ struct PaymentJournalLockTests {
             #expect(
                 try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
             )
-            holder.release()
-            // Its role was fixed when it opened: with the owner gone it is still read-only, so
-            // it cannot write under a journal that a later open will replay.
+            // The owner lives: writes, reservations and prunes are refused, and nothing changes.
             let refused = await #expect(throws: StoreError.self) {
                 try await observer.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
             }
             #expect(refused?.kind == .io)
             #expect(refused?.message.contains("read-only") == true)
-            #expect(
-                try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
-            )
-            observer.close()
+            let reservation = await #expect(throws: StoreError.self) {
+                try await observer.reserveKeyIndex(.serverChannel)
+            }
+            #expect(reservation?.kind == .io)
+            #expect(try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis)
 
-            // The next store owns the journal: it replays the dead owner's payments, then pays on.
-            let owner = try SQLiteChannelStore(path: image)
-            #expect(owner.usesPaymentJournal)
+            // The owner dies. The next write first replays its journal, then is journaled itself.
+            holder.release()
+            try await observer.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
+            #expect(observer.usesPaymentJournal)
+            #expect(observer.statistics.journalWrites == 1)
             #expect(try JournalTesting.rawServerValue(image, server) == 1_004)
-            try await owner.write([try JournalTesting.serverPayment(server, 2_000, signature: [0x20])])
-            #expect(try await owner.serverChannel(contractTxid: server.contractTxid) == later)
-            owner.close()
+            #expect(try JournalTesting.rawClientValue(image, client) == 60)
+            #expect(try await observer.serverChannel(contractTxid: server.contractTxid) == later)
+            #expect(try await observer.clientChannel(contractTxid: client.contractTxid)?.valueLeft.satoshis == 60)
+            // It owns the journal now: a third store is the one refused.
+            let third = try SQLiteChannelStore(path: image)
+            #expect(!third.usesPaymentJournal)
+            #expect(try await third.serverChannel(contractTxid: server.contractTxid) == later)
+            let thirdRefused = await #expect(throws: StoreError.self) {
+                try await third.write([try JournalTesting.serverPayment(server, 2_100, signature: [0x21])])
+            }
+            #expect(thirdRefused?.message.contains("read-only") == true)
+            third.close()
+            observer.close()
             let reopened = try SQLiteChannelStore(path: image)
             defer { reopened.close() }
             #expect(try await reopened.serverChannel(contractTxid: server.contractTxid) == later)
+            return true
+        }
+    }
+
+    @Test("a read-only store on a dead owner's journal shows its payments without replaying or locking it")
+    func readOnlyOnDeadOwnersJournal() async throws {
+        try await JournalTesting.retryingUnderLoad { directory in
+            guard let image = try await Self.imageWithJournaledPayments(directory) else { return false }
+            let server = try PaymentJournalReplayTests.servers[0]
+            let expectedServer = try JournalTesting.applying(1_004, signature: StoreFixtures.signature(4), to: server)
+            let reader = try SQLiteChannelStore(path: image, readOnly: true)
+            defer { reader.close() }
+            #expect(try await reader.serverChannel(contractTxid: server.contractTxid) == expectedServer)
+            #expect(try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis)
+            // The lock is free: another process can take it while the reader is open.
+            let holder = try JournalLockHolder(path: image + "-paylog")
+            holder.release()
             return true
         }
     }

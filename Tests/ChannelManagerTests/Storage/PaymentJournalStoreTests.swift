@@ -82,12 +82,12 @@ struct PaymentJournalStoreTests {
             owner.close()
             ownerClosed = true
             try await observerMatches()
-            // The observer is read-only, even with the owner gone.
-            let refused = await #expect(throws: StoreError.self) {
-                try await observer.write([try JournalTesting.serverPayment(server, 9_500, signature: [10])])
-            }
-            #expect(refused?.kind == .io)
-            #expect(try JournalTesting.rawServerValue(path, server) == 9_000)
+            // With the owner gone, the observer's next write takes the journal over.
+            #expect(!observer.usesPaymentJournal)
+            try await observer.write([try JournalTesting.serverPayment(server, 9_500, signature: [10])])
+            #expect(observer.usesPaymentJournal)
+            #expect(observer.statistics.journalWrites == 1)
+            expectedServer = try JournalTesting.applying(9_500, signature: [10], to: server)
             try await observerMatches()
             return true
         }

@@ -53,7 +53,7 @@ struct ClientHostileTests {
 
     /// The client wallet's outputs: (unspent total, how many are spent).
     static func wallet(_ dir: String) async throws -> (unspent: Int64, spent: Int) {
-        let store = try SQLiteChannelStore(path: dir + "/channels.sqlite")
+        let store = try SQLiteChannelStore(path: dir + "/channels.sqlite", readOnly: true)
         defer { store.close() }
         let outputs = try await store.walletOutputs(unspentOnly: false)
         let unspent = outputs.filter { $0.spentBy == nil }.map(\.value.satoshis).reduce(0, +)

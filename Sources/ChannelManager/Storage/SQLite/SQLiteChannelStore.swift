@@ -20,11 +20,15 @@ import GRDB
 /// - **Payment journal.** A batch made only of payments is made durable by one aligned write to
 ///   `<path>-paylog` instead of an SQLite commit, and folded into the database by the next
 ///   transaction, before a read, when the writer is idle, and at close; opening the store
-///   replays it (``SQLitePaymentJournal`` has the details). A second store opened on the same
-///   file (another process reading a running server's channels) leaves the journal to its
-///   owner; its reads lay the owner's unfolded payments over the rows, so they too see every
-///   acknowledged payment. That store is read-only: its writes, key reservations and prunes are
-///   refused (`.io`), since two writers could roll back each other's payments.
+///   replays it (``SQLitePaymentJournal`` has the details).
+/// - **Other stores on the same file.** One open store owns the journal (an exclusive `flock`).
+///   Another store on the file leaves it to its owner; its reads lay the owner's unfolded
+///   payments over the rows, so they too see every acknowledged payment. While the owner is
+///   open, that store's writes, key reservations and prunes are refused (`.io`, "read-only"),
+///   since two writers could roll back each other's payments; at its first write after the
+///   owner closed or died, it takes the journal over (replaying what the owner left) and writes.
+///   A store opened with `readOnly: true` (`paychan channels`) never takes the journal, so it
+///   cannot keep a process that starts beside it from owning it.
 /// - Reads wait until every write enqueued before them is settled, then run on a reader
 ///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
 ///
@@ -34,7 +38,7 @@ public final class SQLiteChannelStore: ChannelStore {
     public struct Statistics: Sendable, Hashable {
         /// Commits: SQLite transactions and payment journal writes (one sync each).
         public var commits = 0
-        /// Of those, payment journal writes (see ``SQLiteChannelStore/init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:)``).
+        /// Of those, payment journal writes (see ``SQLiteChannelStore/init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:readOnly:)``).
         public var journalWrites = 0
         /// Tickets settled by those commits (``enqueue(_:)`` calls, key reservations, prunes),
         /// refused ones included.
@@ -54,8 +58,6 @@ public final class SQLiteChannelStore: ChannelStore {
     private let writer: SQLiteWriterThread
     /// Folds the payment journal when the writer is idle (nil without a journal).
     private let idleFold: IdleFoldTimer?
-    /// The journal another open store owns on this file, whose payments reads lay over rows.
-    private let journalObserver: PaymentJournalObserver?
 
     /// Opens the store in the file at `path`, creating it if needed, and migrates it to the
     /// current schema.
@@ -69,66 +71,65 @@ public final class SQLiteChannelStore: ChannelStore {
     ///   - paymentJournal: whether batches of payments go to the payment journal (the default)
     ///     rather than each to an SQLite commit. Either way, a journal left by an earlier run is
     ///     replayed on open.
+    ///   - readOnly: never write: every write, key reservation and prune is refused (`.io`), and
+    ///     the payment journal is never taken (reads lay its owner's payments over the rows).
+    ///     Opening still creates the schema, or migrates an older one, like any store.
     /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
     ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
     public init(
         path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
-        maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread, paymentJournal: Bool = true
+        maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread, paymentJournal: Bool = true,
+        readOnly: Bool = false
     ) throws(StoreError) {
         self.path = path
         pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
         let role: SQLitePaymentJournal.Role
         do {
             role = try SQLitePaymentJournal.open(
-                pool: pool, databasePath: path, blocks: SQLitePaymentJournal.defaultBlocks, use: paymentJournal)
+                pool: pool, databasePath: path, blocks: SQLitePaymentJournal.defaultBlocks, use: paymentJournal,
+                observeOnly: readOnly)
         } catch {
             try? pool.close()
             throw error
         }
-        var journal: SQLitePaymentJournal?
-        var observer: PaymentJournalObserver?
-        switch role {
-        case .owner(let owned): journal = owned
-        case .observer(let observed): observer = observed
-        case .none: break
-        }
-        journalObserver = observer
-        let readOnly = observer.map { observed in
-            StoreError(
-                .io,
-                "read-only: another open store owns \(observed.path) (one process writes a channel store at a time)")
-        }
+        let takeOver =
+            readOnly
+            ? nil
+            : SQLiteWriterThread.JournalTakeOver(
+                databasePath: path, blocks: SQLitePaymentJournal.defaultBlocks, use: paymentJournal)
         let writer: SQLiteWriterThread
         switch committer.kind {
         case .dedicatedThread:
             queue = SQLiteWriteQueue()
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal,
-                readOnly: readOnly)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: role,
+                takeOver: takeOver)
             writer.start()
         case .scheduled(let schedule):
             queue = SQLiteWriteQueue(schedule: schedule)
             writer = SQLiteWriterThread(
-                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: journal,
-                readOnly: readOnly)
+                queue: queue, pool: pool, clock: clock, maxTicketsPerCommit: maxTicketsPerCommit, journal: role,
+                takeOver: takeOver)
             queue.setScheduledWriter(writer)
         }
         self.writer = writer
-        let queue = self.queue
-        idleFold = journal.map { Self.startIdleFold(journal: $0, queue: queue) }
+        idleFold = paymentJournal && !readOnly ? Self.startIdleFold(writer: writer, queue: queue) : nil
     }
 
-    /// Whether this store writes payments to its payment journal (false when disabled, or when
-    /// another open store holds the journal of the same file: this one is then read-only).
+    /// Whether this store writes payments to its payment journal now. False when the journal
+    /// is disabled, in a read-only store, and while another open store owns the journal of the
+    /// same file (this one is read-only until it takes the journal over, at its first write
+    /// after the other let go).
     public var usesPaymentJournal: Bool { writer.journal != nil }
 
     /// A timer that folds the payment journal once the writer has been idle for a moment, so
     /// that other processes reading the file see recent payments.
-    private static func startIdleFold(journal: SQLitePaymentJournal, queue: SQLiteWriteQueue) -> IdleFoldTimer {
+    private static func startIdleFold(writer: SQLiteWriterThread, queue: SQLiteWriteQueue) -> IdleFoldTimer {
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         let period = DispatchTimeInterval.nanoseconds(Int(SQLitePaymentJournal.idleFoldNanoseconds / 2))
         timer.schedule(deadline: .now() + period, repeating: period, leeway: period)
         timer.setEventHandler {
+            guard let journal = writer.journal else { return }
             if journal.claimIdleFold(now: DispatchTime.now().uptimeNanoseconds) { _ = queue.enqueue(.foldJournal) }
         }
         timer.resume()
@@ -247,7 +248,7 @@ public final class SQLiteChannelStore: ChannelStore {
         // Channel reads (those with an overlay) need the journal's payments in the database.
         if overlay != nil, writer.journal?.hasUnfolded == true { _ = try await run(.foldJournal) }
         do {
-            if let journalObserver, let overlay {
+            if let overlay, let journalObserver = writer.observedJournal {
                 return try await journalObserver.read(pool, query, overlay: overlay)
             }
             return try await pool.read(query)

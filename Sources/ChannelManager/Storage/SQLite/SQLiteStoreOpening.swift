@@ -1,27 +1,58 @@
+import Foundation
 import GRDB
 
 /// Opens (creating if needed) and migrates a channel database file.
 enum SQLiteStoreOpening {
+    /// How many times opening is tried when another process opens the same file at once.
+    static let attempts = 8
+
     /// A pool on `path`: WAL journal, `synchronous = FULL` on the writer, foreign keys on, a busy
     /// timeout; schema checked and migrated to the newest version this code knows.
+    ///
+    /// Several processes may open (and so create or migrate) one file at the same moment: a
+    /// server and `paychan channels`, say. SQLite then refuses one of them at once now and then
+    /// (switching to WAL while another connection holds a lock), and GRDB's migrator can run a
+    /// migration another process has just committed (each migration is one transaction, so the
+    /// loser's is rolled back whole). Such a failure is retried after a short pause, on a fresh
+    /// pool that reads the schema again.
     static func open(path: String, now: UInt64, busyTimeout: Double) throws(StoreError) -> DatabasePool {
+        var attempt = 1
+        while true {
+            do {
+                return try openOnce(path: path, now: now, busyTimeout: busyTimeout)
+            } catch let error as DatabaseError where attempt < attempts && mayBeConcurrentOpen(error) {
+                // 4, 8, 16, 32, 64 ms and then 64 ms again: about a quarter of a second in all.
+                usleep(UInt32(2_000 << min(attempt, 5)))
+                attempt += 1
+            } catch {
+                throw StoreError.from(error, "cannot open \(path)")
+            }
+        }
+    }
+
+    /// Whether `error` may come from another process opening the file at the same time (a
+    /// file that is not a database, or a corrupt one, never does).
+    private static func mayBeConcurrentOpen(_ error: DatabaseError) -> Bool {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_FULL:
+            false
+        default: true
+        }
+    }
+
+    private static func openOnce(path: String, now: UInt64, busyTimeout: Double) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "paychan.store"
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError.from(error, "cannot open \(path)")
-        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
         do {
             try configureWriter(pool)
             try checkSchema(pool)
             try SQLiteSchema.migrator(now: now).migrate(pool)
         } catch {
             try? pool.close()
-            throw StoreError.from(error, "cannot open \(path)")
+            throw error
         }
         return pool
     }

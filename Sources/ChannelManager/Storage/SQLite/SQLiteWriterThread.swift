@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import Synchronization
 
 /// The store's one writer: it takes everything queued, applies it in one write transaction (one
 /// WAL sync at commit), then resumes the waiters. Concurrent writes from many channels so share
@@ -13,25 +14,45 @@ final class SQLiteWriterThread: Sendable {
     /// The most tickets one transaction takes: a longer queue is committed in several, so the
     /// first waiters need not wait for the whole queue to be applied.
     private let maxTicketsPerCommit: Int
-    /// The payment journal, when this store owns one: batches of payments alone are made
-    /// durable there, and every SQLite transaction folds it first.
-    let journal: SQLitePaymentJournal?
-    /// Set when another open store owns this file's payment journal: every write is refused
-    /// with it (two writers could roll back each other's payments).
-    private let readOnly: StoreError?
+    /// How this store stands to the payment journal: its owner (batches of payments alone are
+    /// made durable there, and every SQLite transaction folds it first), an observer (it writes
+    /// nothing), or neither. An observer that may write (``takeOver``) takes the journal over at
+    /// its first write after the store that owned it let go.
+    private let standing: Mutex<SQLitePaymentJournal.Role>
+    /// How to take the journal over; nil in a read-only store, which never does.
+    private let takeOver: JournalTakeOver?
     /// Signalled when the thread leaves its loop.
     private let exited = DispatchSemaphore(value: 0)
 
+    /// What opening the payment journal again needs.
+    struct JournalTakeOver: Sendable {
+        let databasePath: String
+        let blocks: Int
+        /// Whether payments go to the journal once this store owns it.
+        let use: Bool
+    }
+
     init(
         queue: SQLiteWriteQueue, pool: DatabasePool, clock: any ManagerClock, maxTicketsPerCommit: Int,
-        journal: SQLitePaymentJournal?, readOnly: StoreError? = nil
+        journal: SQLitePaymentJournal.Role, takeOver: JournalTakeOver?
     ) {
         self.queue = queue
         self.pool = pool
         self.clock = clock
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
-        self.journal = journal
-        self.readOnly = readOnly
+        standing = Mutex(journal)
+        self.takeOver = takeOver
+    }
+
+    /// The payment journal, while this store owns it.
+    var journal: SQLitePaymentJournal? {
+        standing.withLock { role in if case .owner(let owned) = role { owned } else { nil } }
+    }
+
+    /// The journal of another store (or, in a read-only store, of whichever store owns it), whose
+    /// unfolded payments this store's reads lay over its rows.
+    var observedJournal: PaymentJournalObserver? {
+        standing.withLock { role in if case .observer(let observed) = role { observed } else { nil } }
     }
 
     /// One scheduled run: commits everything queued (in transactions of at most
@@ -103,10 +124,18 @@ final class SQLiteWriterThread: Sendable {
     /// Commits a batch: to the payment journal when it takes it, else in one SQLite transaction
     /// (which folds the journal first). Returns false if it failed (and the store with it).
     private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
-        if let readOnly {
-            queue.finish(batch, outcomes: batch.map { _ in .refused(readOnly) }, writes: 0, committed: false)
-            return true
+        if let observed = observedJournal {
+            let refusal: StoreError?
+            do { refusal = try takeOverJournal(observed) } catch {
+                queue.fail(batch, with: error)
+                return false
+            }
+            if let refusal {
+                queue.finish(batch, outcomes: batch.map { _ in .refused(refusal) }, writes: 0, committed: false)
+                return true
+            }
         }
+        let journal = self.journal
         if let journal {
             do {
                 if let outcomes = try journal.write(batch, pool: pool) {
@@ -149,6 +178,22 @@ final class SQLiteWriterThread: Sendable {
         }
         queue.finish(batch, outcomes: outcomes, writes: writes)
         return true
+    }
+
+    /// Before a write by a store that observes the journal: opens the journal again, which
+    /// takes it over (replaying what the last owner left unfolded) when no other open store
+    /// holds it any more. Returns the refusal for the batch when this store stays read-only.
+    private func takeOverJournal(_ observed: PaymentJournalObserver) throws(StoreError) -> StoreError? {
+        guard let takeOver else { return StoreError(.io, "read-only: the store was opened read-only") }
+        let role = try SQLitePaymentJournal.open(
+            pool: pool, databasePath: takeOver.databasePath, blocks: takeOver.blocks, use: takeOver.use)
+        if case .observer = role {
+            return StoreError(
+                .io,
+                "read-only: another open store owns \(observed.path) (one process writes a channel store at a time)")
+        }
+        standing.withLock { $0 = role }
+        return nil
     }
 
     /// After the writer stopped (the store is closing): folds what the journal holds, so that

@@ -71,20 +71,27 @@ final class SQLitePaymentJournal: Sendable {
     enum Role: Sendable {
         /// It owns the journal: payments go there.
         case owner(SQLitePaymentJournal)
-        /// Another open store owns it: this one is read-only, and its reads lay the owner's
-        /// unfolded payments over the database's rows.
+        /// Another open store owns it, or this store is read-only: its reads lay the owner's
+        /// unfolded payments over the database's rows, and it writes nothing.
         case observer(PaymentJournalObserver)
         /// No journal (not wanted; whatever the file held was replayed).
         case none
     }
 
     /// Opens the journal of `pool`'s database and replays what it holds into the database, then
-    /// keeps it for writes when `use` is true. When another open store holds the journal, this
-    /// store observes it instead (and replays nothing: the owner will fold it). Without `use`
-    /// the replay still runs: the journal may hold acknowledged payments.
-    static func open(pool: DatabasePool, databasePath: String, blocks: Int, use: Bool) throws(StoreError) -> Role {
+    /// keeps it for writes when `use` is true. When another open store holds the journal, or
+    /// `observeOnly` (a read-only store) says not to take it, this store observes it instead
+    /// (and replays nothing: the owner will fold it). Without `use` the replay still runs: the
+    /// journal may hold acknowledged payments.
+    ///
+    /// A store that observes because another held the journal calls this again before each
+    /// write, and so takes the journal over (replaying what the other left) once it is free.
+    static func open(
+        pool: DatabasePool, databasePath: String, blocks: Int, use: Bool, observeOnly: Bool = false
+    ) throws(StoreError) -> Role {
         let path = path(ofDatabase: databasePath)
         let (identity, folded) = try readMeta(pool)
+        if observeOnly { return .observer(PaymentJournalObserver(path: path, identity: identity)) }
         guard use || access(path, F_OK) == 0 else { return .none }
         guard let file = try PaymentJournalFile.open(path: path, blocks: blocks) else {
             return .observer(PaymentJournalObserver(path: path, identity: identity))
