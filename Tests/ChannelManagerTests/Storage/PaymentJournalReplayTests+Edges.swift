@@ -15,7 +15,7 @@ extension PaymentJournalReplayTests {
             let (live, image, _) = Self.paths(directory)
             let thread = SerialWorkThread()
             defer { thread.stop() }
-            let store = try SQLiteChannelStore(path: live, committer: thread.committer)
+            let store = try JournalTesting.storeWithoutIdleFold(live, committer: thread.committer)
             defer { store.close() }
             try await store.write(
                 try Self.servers.map { .server(.channel($0)) } + Self.clients.map { .client(.channel($0)) })
@@ -64,7 +64,7 @@ extension PaymentJournalReplayTests {
             var client = try StoreFixtures.client(1)
             client.contract = server.contract
             client.contractTxid = server.contractTxid
-            let store = try SQLiteChannelStore(path: live)
+            let store = try JournalTesting.storeWithoutIdleFold(live)
             try await store.write([.server(.channel(server)), .client(.channel(client))])
             try await store.write([try JournalTesting.serverPayment(server, 4_321, signature: [4])])
             try await store.write([try JournalTesting.clientPayment(client, 765)])

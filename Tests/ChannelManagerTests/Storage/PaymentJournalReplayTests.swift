@@ -15,7 +15,7 @@ struct PaymentJournalReplayTests {
 
     /// A new store at `path` holding ``servers`` and ``clients`` (one SQLite commit).
     static func storeWithChannels(_ path: String, paymentJournal: Bool = true) async throws -> SQLiteChannelStore {
-        let store = try SQLiteChannelStore(path: path, paymentJournal: paymentJournal)
+        let store = try JournalTesting.storeWithoutIdleFold(path, paymentJournal: paymentJournal)
         try await store.write(try servers.map { .server(.channel($0)) } + clients.map { .client(.channel($0)) })
         return store
     }
@@ -269,7 +269,7 @@ struct PaymentJournalReplayTests {
             let (live, image, _) = Self.paths(directory)
             // One ticket per commit: each payment is a record of its own. All are queued at once,
             // so that an idle fold (queued behind them) cannot split the run.
-            let store = try SQLiteChannelStore(path: live, maxTicketsPerCommit: 1)
+            let store = try JournalTesting.storeWithoutIdleFold(live, maxTicketsPerCommit: 1)
             defer { store.close() }
             try await store.write(
                 try Self.servers.map { .server(.channel($0)) } + Self.clients.map { .client(.channel($0)) })

@@ -128,6 +128,19 @@ enum JournalTesting {
         store.statistics.commits - store.statistics.journalWrites
     }
 
+    /// A store at `path` whose journal is folded by its writes, reads and close only, never by
+    /// an idle moment: a test that copies the journal before it is folded must not race the
+    /// idle fold when a loaded machine pauses it for longer than the idle delay.
+    static func storeWithoutIdleFold(
+        _ path: String, committer: SQLiteChannelStore.Committer = .dedicatedThread, paymentJournal: Bool = true,
+        maxTicketsPerCommit: Int = 4_096
+    ) throws(StoreError) -> SQLiteChannelStore {
+        try SQLiteChannelStore(
+            path: path, clock: SystemClock(), busyTimeout: 5, maxTicketsPerCommit: maxTicketsPerCommit,
+            committer: committer, paymentJournal: paymentJournal, readOnly: false,
+            idleFoldNanoseconds: 3_600_000_000_000)
+    }
+
     /// Runs `attempt` in a fresh directory until it returns true, at most `attempts` times.
     /// An attempt returns false, before asserting anything, when a precondition it depends on
     /// did not hold (most often: an idle fold ran where the test needs the payments unfolded,

@@ -76,10 +76,22 @@ public final class SQLiteChannelStore: ChannelStore {
     ///     Opening still creates the schema, or migrates an older one, like any store.
     /// - Throws: `.unsupportedSchema` for a file from a newer version or another program,
     ///   `.corrupt` for a file that is not a database, `.io` when it cannot be opened.
-    public init(
+    public convenience init(
         path: String, clock: any ManagerClock = SystemClock(), busyTimeout: Double = 5,
         maxTicketsPerCommit: Int = 4_096, committer: Committer = .dedicatedThread, paymentJournal: Bool = true,
         readOnly: Bool = false
+    ) throws(StoreError) {
+        try self.init(
+            path: path, clock: clock, busyTimeout: busyTimeout, maxTicketsPerCommit: maxTicketsPerCommit,
+            committer: committer, paymentJournal: paymentJournal, readOnly: readOnly,
+            idleFoldNanoseconds: SQLitePaymentJournal.idleFoldNanoseconds)
+    }
+
+    /// The public initializer's work, with how long the writer must be idle before the journal
+    /// is folded (tests that need the journal left unfolded make it long).
+    init(
+        path: String, clock: any ManagerClock, busyTimeout: Double, maxTicketsPerCommit: Int, committer: Committer,
+        paymentJournal: Bool, readOnly: Bool, idleFoldNanoseconds: UInt64
     ) throws(StoreError) {
         self.path = path
         pool = try SQLiteStoreOpening.open(path: path, now: clock.now(), busyTimeout: busyTimeout)
@@ -113,7 +125,9 @@ public final class SQLiteChannelStore: ChannelStore {
             queue.setScheduledWriter(writer)
         }
         self.writer = writer
-        idleFold = paymentJournal && !readOnly ? Self.startIdleFold(writer: writer, queue: queue) : nil
+        idleFold =
+            paymentJournal && !readOnly
+            ? Self.startIdleFold(writer: writer, queue: queue, idleNanoseconds: idleFoldNanoseconds) : nil
     }
 
     /// Whether this store writes payments to its payment journal now. False when the journal
@@ -124,13 +138,17 @@ public final class SQLiteChannelStore: ChannelStore {
 
     /// A timer that folds the payment journal once the writer has been idle for a moment, so
     /// that other processes reading the file see recent payments.
-    private static func startIdleFold(writer: SQLiteWriterThread, queue: SQLiteWriteQueue) -> IdleFoldTimer {
+    private static func startIdleFold(writer: SQLiteWriterThread, queue: SQLiteWriteQueue, idleNanoseconds: UInt64)
+        -> IdleFoldTimer
+    {
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
-        let period = DispatchTimeInterval.nanoseconds(Int(SQLitePaymentJournal.idleFoldNanoseconds / 2))
+        let period = DispatchTimeInterval.nanoseconds(Int(min(idleNanoseconds / 2, UInt64(Int.max))))
         timer.schedule(deadline: .now() + period, repeating: period, leeway: period)
         timer.setEventHandler {
             guard let journal = writer.journal else { return }
-            if journal.claimIdleFold(now: DispatchTime.now().uptimeNanoseconds) { _ = queue.enqueue(.foldJournal) }
+            if journal.claimIdleFold(now: DispatchTime.now().uptimeNanoseconds, idleNanoseconds: idleNanoseconds) {
+                _ = queue.enqueue(.foldJournal)
+            }
         }
         timer.resume()
         return IdleFoldTimer(timer)

@@ -33,7 +33,7 @@ import Synchronization
 final class SQLitePaymentJournal: Sendable {
     /// Blocks in a journal file by default: 1 MiB.
     static let defaultBlocks = 256
-    /// How long the writer must have been idle before unfolded payments are folded.
+    /// How long the writer must have been idle before unfolded payments are folded, by default.
     static let idleFoldNanoseconds: UInt64 = 50_000_000
 
     private struct State {
@@ -119,11 +119,11 @@ final class SQLitePaymentJournal: Sendable {
     var hasUnfolded: Bool { state.withLock { !$0.unfolded.isEmpty } }
 
     /// Whether an idle fold is due: payments wait to be folded and nothing was journaled for
-    /// ``idleFoldNanoseconds``. Returns true once per fold (the caller then enqueues it).
-    func claimIdleFold(now: UInt64) -> Bool {
+    /// `idleNanoseconds`. Returns true once per fold (the caller then enqueues it).
+    func claimIdleFold(now: UInt64, idleNanoseconds: UInt64) -> Bool {
         state.withLock { state in
             guard !state.unfolded.isEmpty, !state.foldRequested,
-                now &- state.lastWrite >= Self.idleFoldNanoseconds
+                now &- state.lastWrite >= idleNanoseconds
             else { return false }
             state.foldRequested = true
             return true
