@@ -19,6 +19,11 @@ final class SQLiteWriterThread: Sendable {
     /// nothing), or neither. An observer that may write (``takeOver``) takes the journal over at
     /// its first write after the store that owned it let go.
     private let standing: Mutex<SQLitePaymentJournal.Role>
+    /// The journal when the standing can never change (an owner, or a store without a
+    /// journal): read without the lock on every commit.
+    private let fixed: SQLitePaymentJournal?
+    /// Whether the standing may change: it began as an observer.
+    private let observing: Bool
     /// How to take the journal over; nil in a read-only store, which never does.
     private let takeOver: JournalTakeOver?
     /// Signalled when the thread leaves its loop.
@@ -41,18 +46,31 @@ final class SQLiteWriterThread: Sendable {
         self.clock = clock
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
         standing = Mutex(journal)
+        switch journal {
+        case .owner(let owned):
+            fixed = owned
+            observing = false
+        case .none:
+            fixed = nil
+            observing = false
+        case .observer:
+            fixed = nil
+            observing = true
+        }
         self.takeOver = takeOver
     }
 
     /// The payment journal, while this store owns it.
     var journal: SQLitePaymentJournal? {
-        standing.withLock { role in if case .owner(let owned) = role { owned } else { nil } }
+        guard observing else { return fixed }
+        return standing.withLock { role in if case .owner(let owned) = role { owned } else { nil } }
     }
 
     /// The journal of another store (or, in a read-only store, of whichever store owns it), whose
     /// unfolded payments this store's reads lay over its rows.
     var observedJournal: PaymentJournalObserver? {
-        standing.withLock { role in if case .observer(let observed) = role { observed } else { nil } }
+        guard observing else { return nil }
+        return standing.withLock { role in if case .observer(let observed) = role { observed } else { nil } }
     }
 
     /// One scheduled run: commits everything queued (in transactions of at most
