@@ -3,7 +3,7 @@ import ChannelStateMachine
 import Foundation
 import Testing
 
-@testable import ChannelManager
+@_spi(StoreTesting) @testable import ChannelManager
 
 /// Helpers of the payment journal tests: payments, crash images of a live store's files, and
 /// raw looks at a database and its journal that go around the store.

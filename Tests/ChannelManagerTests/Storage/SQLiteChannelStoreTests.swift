@@ -91,7 +91,12 @@ struct SQLiteChannelStoreTests {
     @Test("a writer waiting for each write gets one commit per write, without added delay")
     func unbatchedLatency() async throws {
         try await withTemporaryDirectory { directory in
-            let store = try SQLiteChannelStore(path: directory.appendingPathComponent("store.sqlite").path)
+            // No idle fold: on a loaded machine a pause between two writes could put a fold in a
+            // payment's batch, which then goes to SQLite instead of the journal.
+            let store = try SQLiteChannelStore(
+                path: directory.appendingPathComponent("store.sqlite").path, clock: SystemClock(), busyTimeout: 5,
+                maxTicketsPerCommit: 4_096, committer: .dedicatedThread, paymentJournal: true, readOnly: false,
+                idleFoldNanoseconds: 3_600_000_000_000)
             defer { store.close() }
             let channel = try StoreFixtures.client(1)
             try await store.write([.client(.channel(channel))])

@@ -87,9 +87,12 @@ public final class SQLiteChannelStore: ChannelStore {
             idleFoldNanoseconds: SQLitePaymentJournal.idleFoldNanoseconds)
     }
 
-    /// The public initializer's work, with how long the writer must be idle before the journal
-    /// is folded (tests that need the journal left unfolded make it long).
-    init(
+    /// ``init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:readOnly:)``
+    /// with how long the writer must have been idle before the payment journal is folded
+    /// (50 ms there). Tests that need every payment to be a journal write, or the journal left
+    /// unfolded, make it long.
+    @_spi(StoreTesting)
+    public init(
         path: String, clock: any ManagerClock, busyTimeout: Double, maxTicketsPerCommit: Int, committer: Committer,
         paymentJournal: Bool, readOnly: Bool, idleFoldNanoseconds: UInt64
     ) throws(StoreError) {
