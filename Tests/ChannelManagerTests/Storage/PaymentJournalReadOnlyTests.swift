@@ -28,7 +28,7 @@ struct PaymentJournalReadOnlyTests {
             let path = directory.appendingPathComponent("store.sqlite").path
             let server = try StoreFixtures.server(1)
             let client = try StoreFixtures.client(2)
-            let owner = try SQLiteChannelStore(path: path)
+            let owner = try JournalTesting.storeWithoutIdleFold(path)
             try await owner.write([.server(.channel(server)), .client(.channel(client))])
             #expect(owner.usesPaymentJournal)
 
@@ -96,7 +96,7 @@ struct PaymentJournalReadOnlyTests {
             let reader = try SQLiteChannelStore(path: path, readOnly: true)
             defer { reader.close() }
             #expect(!reader.usesPaymentJournal)
-            let owner = try SQLiteChannelStore(path: path)
+            let owner = try JournalTesting.storeWithoutIdleFold(path)
             #expect(owner.usesPaymentJournal)
             for n in 1...3 {
                 try await owner.write([

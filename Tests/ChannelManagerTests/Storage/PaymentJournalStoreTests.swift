@@ -4,7 +4,7 @@ import Dispatch
 import Foundation
 import Testing
 
-@testable import ChannelManager
+@_spi(StoreTesting) @testable import ChannelManager
 
 /// The payment journal as the store uses it: a second store on the same file sees the owner's
 /// journaled payments, idle and close fold them into the database, refusals still hold, and
@@ -14,12 +14,17 @@ struct PaymentJournalStoreTests {
     static var server: ServerChannelRecord { get throws { try StoreFixtures.server(110) } }
     static var client: ClientChannelRecord { get throws { try StoreFixtures.client(111) } }
 
+    /// A store holding ``server`` and ``client``. Unless `idleFold`, nothing but its writes,
+    /// reads and close folds its journal: a pause of a loaded machine cannot fold it under a
+    /// test that counts commits or reads the journal file.
     static func storeWithChannels(
         _ path: String, clock: ManualClock = ManualClock(now: StoreFixtures.baseTime), paymentJournal: Bool = true,
-        committer: SQLiteChannelStore.Committer = .dedicatedThread
+        committer: SQLiteChannelStore.Committer = .dedicatedThread, idleFold: Bool = false
     ) async throws -> SQLiteChannelStore {
         let store = try SQLiteChannelStore(
-            path: path, clock: clock, committer: committer, paymentJournal: paymentJournal)
+            path: path, clock: clock, busyTimeout: 5, maxTicketsPerCommit: 4_096, committer: committer,
+            paymentJournal: paymentJournal, readOnly: false,
+            idleFoldNanoseconds: idleFold ? SQLitePaymentJournal.idleFoldNanoseconds : JournalTesting.noIdleFold)
         try await store.write([.server(.channel(try server)), .client(.channel(try client))])
         return store
     }
@@ -99,7 +104,7 @@ struct PaymentJournalStoreTests {
             let path = directory.appendingPathComponent("store.sqlite").path
             let server = try Self.server
             let client = try Self.client
-            let store = try await Self.storeWithChannels(path)
+            let store = try await Self.storeWithChannels(path, idleFold: true)
             defer { store.close() }
             let commitsBefore = JournalTesting.sqliteCommits(store)
             for step in 1...5 {

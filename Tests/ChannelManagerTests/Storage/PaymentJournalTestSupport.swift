@@ -138,8 +138,11 @@ enum JournalTesting {
         try SQLiteChannelStore(
             path: path, clock: SystemClock(), busyTimeout: 5, maxTicketsPerCommit: maxTicketsPerCommit,
             committer: committer, paymentJournal: paymentJournal, readOnly: false,
-            idleFoldNanoseconds: 3_600_000_000_000)
+            idleFoldNanoseconds: noIdleFold)
     }
+
+    /// An idle delay no test waits for: an hour.
+    static let noIdleFold: UInt64 = 3_600_000_000_000
 
     /// Runs `attempt` in a fresh directory until it returns true, at most `attempts` times.
     /// An attempt returns false, before asserting anything, when a precondition it depends on
