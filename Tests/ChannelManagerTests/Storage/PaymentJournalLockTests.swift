@@ -100,7 +100,7 @@ struct PaymentJournalLockTests {
             let later = try JournalTesting.applying(2_000, signature: [0x20], to: server)
 
             let holder = try JournalLockHolder(path: image + "-paylog")
-            let observer = try SQLiteChannelStore(path: image)
+            let observer = try JournalTesting.storeWithoutIdleFold(image)
             #expect(!observer.usesPaymentJournal)
             #expect(
                 try await observer.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 1_004
