@@ -1,36 +1,27 @@
 import ChannelStateMachine
 import Testing
 
-/// UPDATE_PAYMENT and PAYMENT_ACK are decoded and encoded thousands of times a second; this
-/// prints the rate (debug build, so only a rough lower bound) and checks it is not absurdly low.
+/// UPDATE_PAYMENT and PAYMENT_ACK are decoded and encoded for every payment: many rounds of
+/// each give the same result every time (no state leaks between calls of the codec). Their
+/// speed is measured by `paychan bench` (`state-machine-1ch` runs every message through the
+/// codec), not here.
 @Suite struct HotPathTests {
-    @Test func updatePaymentAndAckRates() throws {
-        let update = HostileMessages.updatePayment(info: Array("order-1".utf8))
-        let ack = ChannelMessage.paymentAck(PaymentAck(info: Array("order-1".utf8)))
-        let rounds = 20_000
-        let clock = ContinuousClock()
-        var decoded = 0
-        let decodeTime = try clock.measure {
-            for _ in 0..<rounds {
-                if case .updatePayment(let payment) = try ChannelMessage(decoding: update) {
-                    decoded += payment.signature.count
-                }
+    @Test("UPDATE_PAYMENT decodes and PAYMENT_ACK encodes the same way 20,000 times in a row")
+    func updatePaymentAndAckRepeat() throws {
+        let info = Array("order-1".utf8)
+        let update = HostileMessages.updatePayment(info: info)
+        let ack = ChannelMessage.paymentAck(PaymentAck(info: info))
+        let firstAck = ack.encoded()
+        #expect(firstAck.count == 13)
+        for _ in 0..<20_000 {
+            guard case .updatePayment(let payment) = try ChannelMessage(decoding: update) else {
+                Issue.record("UPDATE_PAYMENT decoded as another message")
+                return
             }
+            #expect(payment.signature == HostileMessages.signature)
+            #expect(payment.info == info)
+            #expect(ack.encoded() == firstAck)
         }
-        var encodedBytes = 0
-        let encodeTime = clock.measure {
-            for _ in 0..<rounds { encodedBytes += ack.encoded().count }
-        }
-        #expect(decoded == rounds * HostileMessages.signature.count)
-        #expect(encodedBytes == rounds * 13)
-        let perSecond = { (duration: Duration) -> Int in
-            let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-            return Int(Double(rounds) / max(seconds, 1e-9))
-        }
-        print(
-            "hot path (debug build): UPDATE_PAYMENT decode \(perSecond(decodeTime))/s, PAYMENT_ACK encode \(perSecond(encodeTime))/s"
-        )
-        #expect(perSecond(decodeTime) > 5_000)
-        #expect(perSecond(encodeTime) > 5_000)
+        #expect(try ChannelMessage(decoding: firstAck) == ack)
     }
 }

@@ -14,13 +14,17 @@ enum SQLiteStoreOpening {
     /// (switching to WAL while another connection holds a lock), and GRDB's migrator can run a
     /// migration another process has just committed (each migration is one transaction, so the
     /// loser's is rolled back whole). Such a failure is retried after a short pause, on a fresh
-    /// pool that reads the schema again.
+    /// pool that reads the schema again, while `busyTimeout` has not run out.
     static func open(path: String, now: UInt64, busyTimeout: Double) throws(StoreError) -> DatabasePool {
+        let waitSeconds = busyTimeout.isFinite ? max(0, min(busyTimeout, 86_400)) : 0
+        let deadline = ContinuousClock.now + .milliseconds(Int64(waitSeconds * 1_000))
         var attempt = 1
         while true {
             do {
                 return try openOnce(path: path, now: now, busyTimeout: busyTimeout)
-            } catch let error as DatabaseError where attempt < attempts && mayBeConcurrentOpen(error) {
+            } catch let error as DatabaseError
+                where attempt < attempts && mayBeConcurrentOpen(error) && ContinuousClock.now < deadline
+            {
                 // 4, 8, 16, 32, 64 ms and then 64 ms again: about a quarter of a second in all.
                 usleep(UInt32(2_000 << min(attempt, 5)))
                 attempt += 1
