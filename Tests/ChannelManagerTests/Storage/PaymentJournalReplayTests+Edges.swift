@@ -45,12 +45,8 @@ extension PaymentJournalReplayTests {
 
             let reopened = try SQLiteChannelStore(path: image)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(3_003, signature: [3], to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(900, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 3_003, signature: [3], client, left: 900)
             return true
         }
     }
@@ -76,12 +72,8 @@ extension PaymentJournalReplayTests {
 
             let reopened = try SQLiteChannelStore(path: image)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(4_321, signature: [4], to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(765, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 4_321, signature: [4], client, left: 765)
         }
     }
 
@@ -111,12 +103,8 @@ extension PaymentJournalReplayTests {
                 #expect(!reopened.usesPaymentJournal)
                 #expect(try JournalTesting.rawServerValue(image, server) == 4_003)
                 #expect(try JournalTesting.folded(image) == 6)
-                #expect(
-                    try await reopened.serverChannel(contractTxid: server.contractTxid)
-                        == JournalTesting.applying(4_003, signature: [3], to: server))
-                #expect(
-                    try await reopened.clientChannel(contractTxid: client.contractTxid)
-                        == JournalTesting.applying(497, to: client))
+                try await JournalTesting.expectPaid(
+                    reopened, server, 4_003, signature: [3], client, left: 497)
                 // Its own payments go to SQLite, and are not undone by the old journal later.
                 try await reopened.write([try JournalTesting.serverPayment(server, 4_100, signature: [9])])
                 #expect(reopened.statistics.journalWrites == 0)

@@ -138,12 +138,8 @@ struct PaymentJournalReplayTests {
 
             let reopened = try SQLiteChannelStore(path: image)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(104, signature: StoreFixtures.signature(4), to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(1_000_000 - 4, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 104, signature: StoreFixtures.signature(4), client, left: 1_000_000 - 4)
             #expect(
                 try await reopened.serverChannel(contractTxid: (try Self.servers[1]).contractTxid)
                     == (try Self.servers[1]))
@@ -249,12 +245,8 @@ struct PaymentJournalReplayTests {
 
             let reopened = try SQLiteChannelStore(path: second)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(7, signature: [7], to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(5, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 7, signature: [7], client, left: 5)
             #expect(
                 try await reopened.serverChannel(contractTxid: (try Self.servers[1]).contractTxid)
                     == (try Self.servers[1]))

@@ -156,12 +156,8 @@ struct PaymentJournalStoreTests {
             #expect(!FileManager.default.fileExists(atPath: path + "-paylog"))
             let reopened = try SQLiteChannelStore(path: path, paymentJournal: false)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(5, signature: [5], to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(5, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 5, signature: [5], client, left: 5)
             #expect(!FileManager.default.fileExists(atPath: path + "-paylog"))
         }
     }
@@ -210,12 +206,8 @@ struct PaymentJournalStoreTests {
             let identity = try #require(try JournalTesting.identity(path))
             let records = try JournalTesting.records(inJournal: path + "-paylog", identity: identity, base: 0)
             #expect(records.map(\.entries) == [[writes[0], writes[2], writes[4]].compactMap(JournaledPayment.init)])
-            #expect(
-                try await store.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(65, signature: [65], to: server))
-            #expect(
-                try await store.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(63, to: client))
+            try await JournalTesting.expectPaid(
+                store, server, 65, signature: [65], client, left: 63)
             #expect(try await store.serverChannel(contractTxid: unknownServer.contractTxid) == nil)
             #expect(try await store.clientChannel(contractTxid: unknownClient.contractTxid) == nil)
         }
@@ -286,12 +278,8 @@ struct PaymentJournalStoreTests {
             #expect(try JournalTesting.rawClientValue(path, client) == 36)
             let reopened = try SQLiteChannelStore(path: path, paymentJournal: false)
             defer { reopened.close() }
-            #expect(
-                try await reopened.serverChannel(contractTxid: server.contractTxid)
-                    == JournalTesting.applying(306, signature: [6], to: server))
-            #expect(
-                try await reopened.clientChannel(contractTxid: client.contractTxid)
-                    == JournalTesting.applying(36, to: client))
+            try await JournalTesting.expectPaid(
+                reopened, server, 306, signature: [6], client, left: 36)
             return true
         }
     }

@@ -141,6 +141,20 @@ enum JournalTesting {
             idleFoldNanoseconds: noIdleFold)
     }
 
+    /// Expects `store` to hold `server` paid `value` with `signature`, and `client` with
+    /// `valueLeft` left, every other field as in the records given.
+    static func expectPaid(
+        _ store: SQLiteChannelStore, _ server: ServerChannelRecord, _ value: Int64, signature: [UInt8],
+        _ client: ClientChannelRecord, left valueLeft: Int64, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        #expect(
+            try await store.serverChannel(contractTxid: server.contractTxid)
+                == applying(value, signature: signature, to: server), sourceLocation: sourceLocation)
+        #expect(
+            try await store.clientChannel(contractTxid: client.contractTxid) == applying(valueLeft, to: client),
+            sourceLocation: sourceLocation)
+    }
+
     /// An idle delay no test waits for: an hour.
     static let noIdleFold: UInt64 = 3_600_000_000_000
 

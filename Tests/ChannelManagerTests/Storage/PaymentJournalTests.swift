@@ -45,6 +45,11 @@ struct PaymentJournalTests {
         return file
     }
 
+    /// `entries` as one record with the suite's identity, base and sequence number.
+    static func encode(_ entries: [JournaledPayment]) -> [UInt8] {
+        PaymentJournalRecord.encode(identity: identity, base: base, sequence: sequence, entries: entries)
+    }
+
     static func decode(
         _ file: [UInt8], at offset: Int, identity: [UInt8] = identity, base: UInt64 = base,
         sequence: UInt64 = sequence
@@ -72,8 +77,7 @@ struct PaymentJournalTests {
         let block = PaymentJournalRecord.blockSize
         for count in [1, 2, 7, 60, 130] {
             let entries = try Self.entries(count: count)
-            let record = PaymentJournalRecord.encode(
-                identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: entries)
+            let record = Self.encode(entries)
             #expect(record.count % block == 0)
             #expect(
                 record.count
@@ -102,8 +106,7 @@ struct PaymentJournalTests {
     @Test("one flipped byte anywhere in the checksummed part makes the record unreadable")
     func flippedByte() throws {
         let entries = try Self.entries(count: 60)
-        let record = PaymentJournalRecord.encode(
-            identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: entries)
+        let record = Self.encode(entries)
         let used = Self.usedSize(entries)
         #expect(used > PaymentJournalRecord.blockSize)
         var random = SplitMix64(seed: 0x5041_594a)
@@ -121,8 +124,7 @@ struct PaymentJournalTests {
     @Test("a record read with another identity, base or sequence number reads as none")
     func wrongContext() throws {
         let entries = try Self.entries(count: 5)
-        let record = PaymentJournalRecord.encode(
-            identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: entries)
+        let record = Self.encode(entries)
         #expect(Self.decode(record, at: 0)?.entries == entries)
         var otherIdentity = Self.identity
         otherIdentity[15] ^= 1
@@ -139,8 +141,7 @@ struct PaymentJournalTests {
     @Test("a buffer cut short of the record's checksummed part reads as none")
     func cutShort() throws {
         let entries = try Self.entries(count: 60)
-        let record = PaymentJournalRecord.encode(
-            identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: entries)
+        let record = Self.encode(entries)
         let used = Self.usedSize(entries)
         var readable: [Int] = []
         for length in 0..<used where Self.decode(Array(record[0..<length]), at: 0) != nil {
@@ -169,8 +170,7 @@ struct PaymentJournalTests {
                 [UInt8](repeating: 0, count: block), at: 0, identity: [UInt8](repeating: 0, count: 16),
                 base: 0, sequence: 0) == nil)
         let entries = try Self.entries(count: 100)
-        let record = PaymentJournalRecord.encode(
-            identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: entries)
+        let record = Self.encode(entries)
         #expect(record.count >= 3 * block)
         for zeroed in 0..<(record.count / block) where zeroed * block < Self.usedSize(entries) {
             var file = record
@@ -239,8 +239,7 @@ struct PaymentJournalTests {
                 repeating: 0, count: PaymentJournalRecord.recordSize(payloadSize: payload.count) - record.count)
             guard let decoded = Self.decode(record, at: 0) else { continue }
             accepted += 1
-            let again = PaymentJournalRecord.encode(
-                identity: Self.identity, base: Self.base, sequence: Self.sequence, entries: decoded.entries)
+            let again = Self.encode(decoded.entries)
             #expect(again == record)
         }
         // Some were well formed (else this test checks nothing), and some were not.

@@ -67,8 +67,9 @@ struct QueuedGroup: Sendable {
 
 /// The queue between callers and the writer thread: pending operations, the tickets' outcomes,
 /// and the continuations (or callbacks, ``notify(of:_:)``) waiting for them. Everything is
-/// behind one `Mutex`, held only for a few array operations; the writer sleeps on a semaphore that an enqueue signals only when the
-/// writer is idle, so under load an enqueue costs no system call.
+/// behind one `Mutex`, held only for a few array operations; the writer sleeps on a semaphore
+/// that an enqueue signals only when the writer is idle, so under load an enqueue costs no
+/// system call.
 final class SQLiteWriteQueue: Sendable {
     private struct Failure {
         /// What failed the store.
