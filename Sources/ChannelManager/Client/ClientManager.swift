@@ -28,6 +28,8 @@ public final class ClientManager: Sendable {
     let hub: EventHub<ClientManagerEvent>
     let metrics = ClientMetrics()
     let scheduler = Mutex<DeadlineScheduler<Hash256>?>(nil)
+    /// Signs payments while their balances are written; nil unless `config.signsWhileWriting`.
+    let signer: PaymentSigner?
 
     public init(
         config: ClientManagerConfig, store: any ChannelStore, chain: any ChainBackend, funder: any ContractFunder,
@@ -42,6 +44,7 @@ public final class ClientManager: Sendable {
         self.clock = clock
         self.logger = logger
         self.hub = EventHub(handler: config.eventHandler)
+        self.signer = config.signsWhileWriting ? PaymentSigner() : nil
     }
 
     /// Arms the refund deadline of every stored channel the server has not settled, so a

@@ -1,10 +1,28 @@
 import BitcoinPrimitives
 import ChannelStateMachine
 
+/// What a client session's outbox releases, in order: its machine's effects, and payments
+/// signed while their balances were written (``ClientManagerConfig/signsWhileWriting``).
+enum ClientOutboxEffect: Sendable {
+    case machine(ClientEffect)
+    /// Send this payment's `UPDATE_PAYMENT` (its balance was persisted before it).
+    case sendPayment(SigningPayment)
+}
+
 extension ClientSession {
     /// Performs an effect that needs no waiting and returns nil, or returns the work of one
-    /// that does (funding, a broadcast), to be run in a task.
-    func performAtOnce(_ effect: ClientEffect) -> (@Sendable () async -> Void)? {
+    /// that does, to be run in a task.
+    func performAtOnce(_ effect: ClientOutboxEffect) -> (@Sendable () async -> Void)? {
+        switch effect {
+        case .machine(let effect): return performAtOnce(effect)
+        case .sendPayment(let signing): connection.send(signing.message().encoded())
+        }
+        return nil
+    }
+
+    /// Performs a machine effect that needs no waiting and returns nil, or returns the work of
+    /// one that does (funding, a broadcast), to be run in a task.
+    private func performAtOnce(_ effect: ClientEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .persist:
             break  // enqueued when queued

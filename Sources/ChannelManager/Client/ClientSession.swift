@@ -21,7 +21,7 @@ public final class ClientSession: Sendable {
 
     struct State {
         var machine: ClientChannel?
-        var outbox = EffectOutbox<ClientEffect>()
+        var outbox = EffectOutbox<ClientOutboxEffect>()
         var contractTxid: Hash256?
         var ended = false
         var endReason: CloseReason?
@@ -123,22 +123,38 @@ public final class ClientSession: Sendable {
     @discardableResult
     public func pay(_ amount: Amount, info: [UInt8]? = nil) async throws(ClientSessionError) -> PaymentReceipt {
         let result = await withCheckedContinuation { (waiter: Waiter<PaymentReceipt>) in
-            let refused = state.withLock { state -> ClientSessionError? in
+            let outcome = state.withLock { state -> Result<SigningPayment?, ClientSessionError> in
                 // Optional chaining mutates the machine in place: no copy of its state per payment.
-                let effects: [ClientEffect]
                 do throws(PaymentError) {
-                    guard let made = try state.machine?.pay(amount, info: info) else {
-                        return .payment(.channelNotOpen)
+                    if manager.signer != nil {
+                        guard let payment = try state.machine?.beginPayment(amount, info: info) else {
+                            return .failure(.payment(.channelNotOpen))
+                        }
+                        let signing = SigningPayment(payment)
+                        state.payWaiters.append(waiter)
+                        queue([.persist(payment.balanceUpdate)], in: &state)
+                        state.outbox.append(.sendPayment(signing))
+                        return .success(signing)
                     }
-                    effects = made
+                    guard let effects = try state.machine?.pay(amount, info: info) else {
+                        return .failure(.payment(.channelNotOpen))
+                    }
+                    state.payWaiters.append(waiter)
+                    queue(effects, in: &state)
+                    return .success(nil)
                 } catch {
-                    return .payment(error)
+                    return .failure(.payment(error))
                 }
-                state.payWaiters.append(waiter)
-                queue(effects, in: &state)
-                return nil
             }
-            if let refused { waiter.resume(returning: .failure(refused)) } else { startDrainIfNeeded() }
+            switch outcome {
+            case .failure(let refused):
+                waiter.resume(returning: .failure(refused))
+            case .success(let signing):
+                // Signed on the signer's queue while the balance is written (the commit runs
+                // after this), and sent once it is durable.
+                if let signing { manager.signer?.start(signing) }
+                startDrainIfNeeded()
+            }
         }
         return try result.get()
     }
@@ -216,7 +232,7 @@ public final class ClientSession: Sendable {
                 }
                 state.outbox.lastTicket = manager.store.enqueue([.client(update)])
             } else {
-                state.outbox.append(effect)
+                state.outbox.append(.machine(effect))
             }
         }
     }
@@ -227,7 +243,7 @@ public final class ClientSession: Sendable {
 
     var effectStore: any ChannelStore { manager.store }
 
-    func nextEffectStep() -> EffectOutbox<ClientEffect>.Step {
+    func nextEffectStep() -> EffectOutbox<ClientOutboxEffect>.Step {
         state.withLock { $0.outbox.step() }
     }
 

@@ -5,22 +5,35 @@ extension ClientChannel {
     /// paid instead (the returned effects carry the signature for that). The lower balance is
     /// persisted before `UPDATE_PAYMENT` is sent; payments may be pipelined, and each
     /// `PAYMENT_ACK` acknowledges the oldest one in flight.
+    ///
+    /// The same as ``beginPayment(_:info:)`` followed at once by
+    /// ``PendingPayment/signedUpdate()``.
     public mutating func pay(_ amount: Amount, info: [UInt8]? = nil) throws(PaymentError) -> [ClientEffect] {
+        let payment = try beginPayment(amount, info: info)
+        return [.persist(payment.balanceUpdate), .send(payment.signedUpdate())]
+    }
+
+    /// Pays `amount` more to the server, like ``pay(_:info:)``, but leaves the signature to the
+    /// caller: the machine accounts for the payment now (the next payment, and the next
+    /// `PAYMENT_ACK`, come after it), and the caller persists
+    /// ``PendingPayment/balanceUpdate`` and sends ``PendingPayment/signedUpdate()`` once that
+    /// write is durable.
+    ///
+    /// A caller with a second core can so make the signature while the lower balance is being
+    /// written. The pending payment is a value: signing it needs nothing from the machine.
+    public mutating func beginPayment(_ amount: Amount, info: [UInt8]? = nil) throws(PaymentError) -> PendingPayment {
         guard case .ready(var channel) = state else { throw .channelNotOpen }
         guard amount > .zero else { throw .zeroAmount }
         let valueLeft = channel.record.valueLeft
         guard amount <= valueLeft else { throw .insufficientValue(available: valueLeft) }
         let change = changeAfterPaying(amount, from: valueLeft, changeScript: channel.payment.clientOutputScript)
         let paid = (try? valueLeft.subtracting(change)) ?? amount
-        let signature = channel.payment.sign(change: change, key: key)
         channel.record.valueLeft = change
         channel.inFlight.append((paid, change))
         state = .ready(channel)
-        let update = UpdatePayment(clientChangeValue: change.unsignedSatoshis, signature: signature.encoded, info: info)
-        return [
-            .persist(.payment(contractTxid: channel.record.contractTxid, valueLeft: change)),
-            .send(.updatePayment(update)),
-        ]
+        return PendingPayment(
+            contractTxid: channel.record.contractTxid, change: change, info: info, transaction: channel.payment,
+            key: key)
     }
 
     mutating func receivePaymentAck(_ ack: PaymentAck?) throws(ChannelError) -> [ClientEffect] {

@@ -22,11 +22,14 @@ final class ManagerTestbed: Sendable {
     enum Stores {
         case memory
         case sqlite(directory: String)
+        /// SQLite files, the client's committing as `clientCommitter` says.
+        case sqliteCommitting(directory: String, clientCommitter: SQLiteChannelStore.Committer)
     }
 
     init(
         versions: Set<ProtocolVersion> = [.v1, .v2], selector: VersionSelector = .v2, stores: Stores = .memory,
-        serverConfig: ((inout ServerManagerConfig) -> Void)? = nil, walletFunds: Int64 = 10_000_000
+        serverConfig: ((inout ServerManagerConfig) -> Void)? = nil,
+        clientConfig: ((inout ClientManagerConfig) -> Void)? = nil, walletFunds: Int64 = 10_000_000
     ) async throws {
         chain = MemoryChain(clock: clock)
         switch stores {
@@ -36,6 +39,9 @@ final class ManagerTestbed: Sendable {
         case .sqlite(let directory):
             serverStore = try SQLiteChannelStore(path: directory + "/server.sqlite", clock: clock)
             clientStore = try SQLiteChannelStore(path: directory + "/client.sqlite", clock: clock)
+        case .sqliteCommitting(let directory, let committer):
+            serverStore = try SQLiteChannelStore(path: directory + "/server.sqlite", clock: clock)
+            clientStore = try SQLiteChannelStore(path: directory + "/client.sqlite", clock: clock, committer: committer)
         }
         serverKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0x51, count: 32))
         let clientKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0xC1, count: 32))
@@ -48,9 +54,11 @@ final class ManagerTestbed: Sendable {
         wallet = try await SeedWallet(keychain: clientKeychain, store: clientStore, chain: chain)
         var clientChannel = ClientChannelConfig(channelValue: .zero, versionSelector: selector)
         clientChannel.timeWindow = 24 * 3600
+        var clientManagerConfig = ClientManagerConfig(channel: clientChannel)
+        clientConfig?(&clientManagerConfig)
         client = ClientManager(
-            config: ClientManagerConfig(channel: clientChannel), store: clientStore, chain: chain, funder: wallet,
-            keychain: clientKeychain, clock: clock)
+            config: clientManagerConfig, store: clientStore, chain: chain, funder: wallet, keychain: clientKeychain,
+            clock: clock)
         let script = try await wallet.receiveScript()
         let funding = chain.fund(script: script, amount: try Amount(satoshis: walletFunds))
         try await wallet.receive(funding)
@@ -58,12 +66,16 @@ final class ManagerTestbed: Sendable {
         try await client.start()
     }
 
-    /// A new connection: the client's session and the server's, joined by a pipe.
-    func connect(serverID: String = "server") async throws -> (ClientSession, ServerSession, InMemoryPipe) {
+    /// A new connection: the client's session and the server's, joined by a pipe (the client's
+    /// end seen through `clientConnection`, when given).
+    func connect(
+        serverID: String = "server", clientConnection: ((InMemoryPipe.End) -> any ChannelConnection)? = nil
+    ) async throws -> (ClientSession, ServerSession, InMemoryPipe) {
         let pipe = InMemoryPipe()
         let serverSession = try await server.accept(pipe.serverEnd)
         pipe.serverEnd.attach(serverSession.receive, closed: serverSession.connectionClosed)
-        let clientSession = try client.connect(serverID: serverID, connection: pipe.clientEnd)
+        let clientSession = try client.connect(
+            serverID: serverID, connection: clientConnection?(pipe.clientEnd) ?? pipe.clientEnd)
         pipe.clientEnd.attach(clientSession.receive, closed: clientSession.connectionClosed)
         return (clientSession, serverSession, pipe)
     }

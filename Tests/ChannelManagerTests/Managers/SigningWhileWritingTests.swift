@@ -1,0 +1,198 @@
+import BitcoinPrimitives
+import ChannelStateMachine
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+
+@testable import ChannelManager
+
+@Suite("Payments signed while their balance is written")
+struct SigningWhileWritingTests {
+    static let sats = ManagerTestbed.sats
+
+    /// Opens a channel on SQLite stores and makes `amounts` payments one after the other;
+    /// returns the UPDATE_PAYMENT messages the client sent and the server's stored best value.
+    private func run(signsWhileWriting: Bool, amounts: [Amount], directory: String) async throws -> (
+        updates: [UpdatePayment], best: Amount?, valueLeft: Amount?
+    ) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let bed = try await ManagerTestbed(
+            stores: .sqlite(directory: directory), clientConfig: { $0.signsWhileWriting = signsWhileWriting })
+        #expect((bed.client.signer != nil) == signsWhileWriting)
+        let sent = Mutex<[UpdatePayment]>([])
+        let (session, _, _) = try await bed.connect(clientConnection: { end in
+            RecordingConnection(inner: end) { bytes in
+                if case .updatePayment(let update) = try? ChannelMessage(decoding: bytes) {
+                    sent.withLock { $0.append(update) }
+                }
+            }
+        })
+        let opened = try await session.open(value: Self.sats(1_000_000))
+        for amount in amounts {
+            let receipt = try await session.pay(amount)
+            #expect(receipt.amount == amount)
+        }
+        let best = try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)?.bestValueToServer
+        let left = try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)?.valueLeft
+        _ = try await session.close()
+        return (sent.withLock { $0 }, best, left)
+    }
+
+    @Test("the same payments send the same signatures either way")
+    func sameBytesEitherWay() async throws {
+        let directory = NSTemporaryDirectory() + "paychan-signing-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let amounts = (1...40).map { Self.sats(Int64(500 + 37 * $0)) }
+        let background = try await run(signsWhileWriting: true, amounts: amounts, directory: directory + "/a")
+        let inline = try await run(signsWhileWriting: false, amounts: amounts, directory: directory + "/b")
+        // The initial payment went with the contract (v2 PROVIDE_CONTRACT); these are the 40.
+        #expect(background.updates.count == amounts.count)
+        #expect(background.updates == inline.updates)
+        let total = try amounts.reduce(Self.sats(1_000)) { try $0.adding($1) }
+        #expect(background.best == total)
+        #expect(inline.best == total)
+        #expect(background.valueLeft == (try Self.sats(1_000_000).subtracting(total)))
+    }
+
+    @Test("a payment signed while its balance is written is not sent before that write is durable")
+    func sentOnlyOnceDurable() async throws {
+        let directory = NSTemporaryDirectory() + "paychan-signing-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let runs = HeldRuns()
+        let thread = SerialWorkThread()
+        defer { thread.stop() }
+        // The client's commits run at once, except while `holding`.
+        let holding = Atomic<Bool>(false)
+        let releasing = Task {
+            while !Task.isCancelled {
+                if !holding.load(ordering: .sequentiallyConsistent) { runs.release(to: thread) }
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        defer { releasing.cancel() }
+        let bed = try await ManagerTestbed(
+            stores: .sqliteCommitting(directory: directory, clientCommitter: runs.committer),
+            clientConfig: { $0.signsWhileWriting = true })
+        let sent = Mutex<[UpdatePayment]>([])
+        let (session, _, _) = try await bed.connect(clientConnection: { end in
+            RecordingConnection(inner: end) { bytes in
+                if case .updatePayment(let update) = try? ChannelMessage(decoding: bytes) {
+                    sent.withLock { $0.append(update) }
+                }
+            }
+        })
+        let opened = try await session.open(value: Self.sats(1_000_000))
+        try await eventually("every commit of the opening is done") { runs.holding == 0 }
+
+        holding.store(true, ordering: .sequentiallyConsistent)
+        runs.release(to: thread)
+        let payment = Task { try await session.pay(Self.sats(700)) }
+        try await eventually("the balance's commit is scheduled") { runs.holding == 1 }
+        // Held for a while: the signature is made meanwhile, but nothing may leave.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(sent.withLock { $0.isEmpty })
+        holding.store(false, ordering: .sequentiallyConsistent)
+        let receipt = try await payment.value
+        #expect(receipt.valueLeft == Self.sats(998_300))
+        #expect(sent.withLock { $0.map(\.clientChangeValue) } == [998_300])
+        let stored = try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)
+        #expect(stored?.valueLeft == Self.sats(998_300))
+        _ = try await session.close()
+    }
+
+    @Test("pipelined payments signed while written are all acknowledged, in order")
+    func pipelined() async throws {
+        let bed = try await ManagerTestbed(clientConfig: { $0.signsWhileWriting = true })
+        let (session, _, _) = try await bed.connect()
+        let opened = try await session.open(value: Self.sats(2_000_000))
+        let receipts = try await withThrowingTaskGroup(of: PaymentReceipt.self) { group in
+            for _ in 0..<64 { group.addTask { try await session.pay(Self.sats(1_000)) } }
+            var all: [PaymentReceipt] = []
+            for try await receipt in group { all.append(receipt) }
+            return all
+        }
+        #expect(Set(receipts.map(\.valueLeft)).count == 64)
+        #expect(session.record?.valueLeft == Self.sats(2_000_000 - 1_000 - 64_000))
+        let server = try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)
+        #expect(server?.bestValueToServer == Self.sats(65_000))
+    }
+
+    @Test("a signature claimed by the session and the queue at once is made right, whoever wins")
+    func claimRace() async throws {
+        let h = try await PendingPaymentFixture()
+        for round in 0..<200 {
+            let payment = try h.pending(change: Self.sats(Int64(900_000 - round)))
+            let expected = payment.signedUpdate().encoded()
+            let signing = SigningPayment(payment)
+            let results = Mutex<[[UInt8]]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { index in
+                if index % 2 == 0 {
+                    signing.signIfUnclaimed()
+                } else {
+                    let bytes = signing.message().encoded()
+                    results.withLock { $0.append(bytes) }
+                }
+            }
+            #expect(results.withLock { $0 } == [expected, expected])
+            #expect(signing.message().encoded() == expected)
+        }
+    }
+
+    @Test("the queue signs ahead: the session then uses its signature")
+    func queueSignsAhead() async throws {
+        let h = try await PendingPaymentFixture()
+        let payment = try h.pending(change: Self.sats(123_456))
+        let signer = PaymentSigner()
+        let signing = SigningPayment(payment)
+        signer.start(signing)
+        for _ in 0..<500 where !signing.isSigned { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(signing.isSigned)
+        #expect(signing.message().encoded() == payment.signedUpdate().encoded())
+        // A payment the session took first is left alone by the queue.
+        let taken = SigningPayment(try h.pending(change: Self.sats(654_321)))
+        _ = taken.message()
+        signer.start(taken)
+        // The queue is serial: once the next one is signed, it has been past `taken`.
+        let next = SigningPayment(payment)
+        signer.start(next)
+        for _ in 0..<500 where !next.isSigned { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(next.isSigned)
+        #expect(!taken.isSigned)
+    }
+}
+
+/// A copy of an open client session's machine, to make pending payments from.
+private struct PendingPaymentFixture {
+    let machine: ClientChannel
+    let bed: ManagerTestbed
+
+    init() async throws {
+        bed = try await ManagerTestbed()
+        let (session, _, _) = try await bed.connect()
+        _ = try await session.open(value: ManagerTestbed.sats(1_000_000))
+        machine = try #require(session.state.withLock { $0.machine })
+    }
+
+    /// A pending payment leaving `change` (each call starts from the same balance).
+    func pending(change: Amount) throws -> PendingPayment {
+        var machine = machine
+        let left = try #require(machine.record?.valueLeft)
+        return try machine.beginPayment(try left.subtracting(change))
+    }
+}
+
+/// A client connection that shows every message it sends to `observe` first.
+private struct RecordingConnection: ChannelConnection {
+    let inner: InMemoryPipe.End
+    let observe: @Sendable ([UInt8]) -> Void
+
+    func send(_ message: [UInt8]) {
+        observe(message)
+        inner.send(message)
+    }
+
+    func close() { inner.close() }
+    func waitUntilClosed() async { await inner.waitUntilClosed() }
+}
