@@ -30,6 +30,8 @@ public final class ClientManager: Sendable {
     let scheduler = Mutex<DeadlineScheduler<Hash256>?>(nil)
     /// Signs payments while their balances are written; nil unless `config.signsWhileWriting`.
     let signer: PaymentSigner?
+    /// ``ClientSession/pay(_:info:)`` calls under way, over every session.
+    let paymentsUnderWay = Atomic<Int>(0)
 
     public init(
         config: ClientManagerConfig, store: any ChannelStore, chain: any ChainBackend, funder: any ContractFunder,

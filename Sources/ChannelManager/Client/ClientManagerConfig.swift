@@ -19,10 +19,11 @@ public struct ClientManagerConfig: Sendable {
     /// When a refund is not accepted yet (lock time not reached on chain), try again this many
     /// seconds later.
     public var refundRetryInterval: UInt64
-    /// Whether each payment is signed on a queue of its own while its lower balance is being
-    /// written (the payment is still sent only once that write is durable), so that a
-    /// sequential payment costs the write, not the write and the signature. Worth it with more
-    /// than one core, which is the default; on one core the queue only adds a thread hop.
+    /// Whether a payment made alone (no other ``ClientSession/pay(_:info:)`` of this manager
+    /// under way) is signed on a queue of its own while its lower balance is being written (it
+    /// is still sent only once that write is durable), so that a sequential payment costs the
+    /// write, not the write and the signature. Worth it with more than one core, which is the
+    /// default; on one core the queue only adds a thread hop.
     public var signsWhileWriting: Bool
     /// Called with every event, synchronously; keep it short.
     public var eventHandler: (@Sendable (ClientManagerEvent) -> Void)?

@@ -122,11 +122,15 @@ public final class ClientSession: Sendable {
     /// The lower balance is durable before the payment is sent.
     @discardableResult
     public func pay(_ amount: Amount, info: [UInt8]? = nil) async throws(ClientSessionError) -> PaymentReceipt {
+        // Only a payment made alone is signed on the signer's queue: with others under way
+        // the cores have work enough, and handing signatures over would only add hops.
+        let alone = manager.paymentsUnderWay.add(1, ordering: .relaxed).newValue == 1
+        defer { manager.paymentsUnderWay.subtract(1, ordering: .relaxed) }
         let result = await withCheckedContinuation { (waiter: Waiter<PaymentReceipt>) in
             let outcome = state.withLock { state -> Result<SigningPayment?, ClientSessionError> in
                 // Optional chaining mutates the machine in place: no copy of its state per payment.
                 do throws(PaymentError) {
-                    if manager.signer != nil {
+                    if alone, manager.signer != nil {
                         guard let payment = try state.machine?.beginPayment(amount, info: info) else {
                             return .failure(.payment(.channelNotOpen))
                         }

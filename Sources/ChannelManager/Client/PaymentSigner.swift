@@ -8,14 +8,34 @@ import Synchronization
 ///
 /// The queue only gets ahead: a payment whose write is durable before the queue reached it is
 /// signed by the session itself (``SigningPayment/message()``), so no payment ever waits for
-/// the queue.
+/// the queue. And it takes one payment at a time: while it is signing, the next payment is
+/// signed at once by its caller, as without the queue. Under load (many channels, pipelined
+/// payments) the cores have other work, and handing signatures over would only add hops.
 final class PaymentSigner: Sendable {
-    private let queue = DispatchQueue(label: "paychan.client.payment-signing", qos: .userInitiated)
+    private let queue: DispatchQueue
+    private let busy = Atomic<Bool>(false)
 
-    /// Starts signing `payment` in the background.
-    func start(_ signing: SigningPayment) {
-        queue.async { signing.signIfUnclaimed() }
+    /// A signer on `queue` (a serial queue of its own by default).
+    init(queue: DispatchQueue = DispatchQueue(label: "paychan.client.payment-signing", qos: .userInitiated)) {
+        self.queue = queue
     }
+
+    /// Starts signing `signing` on the queue when it is idle; signs it now otherwise.
+    func start(_ signing: SigningPayment) {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            signing.signIfUnclaimed()
+            return
+        }
+        handed.add(1, ordering: .relaxed)
+        queue.async { [self] in
+            signing.signIfUnclaimed()
+            busy.store(false, ordering: .releasing)
+        }
+    }
+
+    /// How many payments the queue has been handed so far (for tests).
+    var handedOver: Int { handed.load(ordering: .relaxed) }
+    private let handed = Atomic<Int>(0)
 }
 
 /// The `UPDATE_PAYMENT` of one ``PendingPayment``: made by a ``PaymentSigner``'s queue, or by

@@ -33,6 +33,9 @@ struct SigningWhileWritingTests {
             let receipt = try await session.pay(amount)
             #expect(receipt.amount == amount)
         }
+        // Payments made one after the other are handed to the queue (but one that finds it
+        // still busy is signed by its caller, so not necessarily all of them).
+        #expect((bed.client.signer?.handedOver ?? 0) > 0 || !signsWhileWriting)
         let best = try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)?.bestValueToServer
         let left = try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)?.valueLeft
         _ = try await session.close()
@@ -102,7 +105,7 @@ struct SigningWhileWritingTests {
         _ = try await session.close()
     }
 
-    @Test("pipelined payments signed while written are all acknowledged, in order")
+    @Test("pipelined payments (not alone, so signed by their callers) are all acknowledged, in order")
     func pipelined() async throws {
         let bed = try await ManagerTestbed(clientConfig: { $0.signsWhileWriting = true })
         let (session, _, _) = try await bed.connect()
@@ -140,26 +143,41 @@ struct SigningWhileWritingTests {
         }
     }
 
-    @Test("the queue signs ahead: the session then uses its signature")
+    @Test("the queue signs ahead one payment at a time; while it is busy, the caller signs")
     func queueSignsAhead() async throws {
         let h = try await PendingPaymentFixture()
-        let payment = try h.pending(change: Self.sats(123_456))
-        let signer = PaymentSigner()
-        let signing = SigningPayment(payment)
-        signer.start(signing)
-        for _ in 0..<500 where !signing.isSigned { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(signing.isSigned)
-        #expect(signing.message().encoded() == payment.signedUpdate().encoded())
-        // A payment the session took first is left alone by the queue.
-        let taken = SigningPayment(try h.pending(change: Self.sats(654_321)))
-        _ = taken.message()
-        signer.start(taken)
-        // The queue is serial: once the next one is signed, it has been past `taken`.
-        let next = SigningPayment(payment)
-        signer.start(next)
-        for _ in 0..<500 where !next.isSigned { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(next.isSigned)
-        #expect(!taken.isSigned)
+        let queue = DispatchQueue(label: "test.signing")
+        let signer = PaymentSigner(queue: queue)
+        let first = SigningPayment(try h.pending(change: Self.sats(123_456)))
+        let second = SigningPayment(try h.pending(change: Self.sats(123_000)))
+        queue.suspend()
+        signer.start(first)
+        #expect(signer.handedOver == 1)
+        #expect(!first.isSigned)
+        // The queue holds one: the next is signed by its caller, at once.
+        signer.start(second)
+        #expect(signer.handedOver == 1)
+        #expect(second.isSigned)
+        #expect(second.message().encoded() == second.payment.signedUpdate().encoded())
+        queue.resume()
+        try await eventually("the queue signs the first") { first.isSigned }
+        #expect(first.message().encoded() == first.payment.signedUpdate().encoded())
+        // A payment its session took first is left alone by the queue.
+        try await eventually("the queue is idle again") {
+            let probe = SigningPayment(try h.pending(change: Self.sats(100_000)))
+            signer.start(probe)
+            return signer.handedOver == 2
+        }
+        try await eventually("the queue is idle again") {
+            let taken = SigningPayment(try h.pending(change: Self.sats(99_000)))
+            _ = taken.message()
+            let before = signer.handedOver
+            signer.start(taken)
+            guard signer.handedOver == before + 1 else { return false }
+            queue.sync {}
+            #expect(!taken.isSigned)
+            return true
+        }
     }
 }
 
