@@ -26,6 +26,9 @@ extension ClientChannel {
         guard amount > .zero else { throw .zeroAmount }
         let valueLeft = channel.record.valueLeft
         guard amount <= valueLeft else { throw .insufficientValue(available: valueLeft) }
+        // `state` lets go of the channel while it changes: its in-flight list is then changed in
+        // place rather than copied.
+        state = .idle
         let change = changeAfterPaying(amount, from: valueLeft, changeScript: channel.payment.clientOutputScript)
         let paid = (try? valueLeft.subtracting(change)) ?? amount
         channel.record.valueLeft = change
@@ -44,8 +47,10 @@ extension ClientChannel {
         default: throw .syntax("PAYMENT_ACK without a payment in flight")
         }
         guard !channel.inFlight.isEmpty else { throw .syntax("PAYMENT_ACK without a payment in flight") }
+        let closing = if case .closing = state { true } else { false }
+        state = .idle  // lets go of the channel, so that its in-flight list changes in place
         let acknowledged = channel.inFlight.removeFirst()
-        if case .closing = state { state = .closing(channel) } else { state = .ready(channel) }
+        state = closing ? .closing(channel) : .ready(channel)
         return [
             .report(
                 .paymentAcknowledged(amount: acknowledged.amount, valueLeft: acknowledged.valueLeft, info: ack?.info))

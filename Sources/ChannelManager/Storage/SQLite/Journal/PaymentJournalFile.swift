@@ -106,13 +106,17 @@ final class PaymentJournalFile: @unchecked Sendable {
         try Self.syncDirectory(of: path)
     }
 
-    /// Writes `record` (whole blocks) at `offset`; durable when this returns.
-    func write(_ record: [UInt8], at offset: Int) throws(StoreError) {
-        guard offset >= 0, record.count % PaymentJournalRecord.blockSize == 0, offset + record.count <= size else {
-            throw StoreError(.io, "payment journal write of \(record.count) bytes at \(offset) does not fit")
+    /// Writes `record` zero-padded to `size` bytes (whole blocks) at `offset`; durable when this
+    /// returns.
+    func write(_ record: [UInt8], paddedTo size: Int, at offset: Int) throws(StoreError) {
+        guard offset >= 0, size >= record.count, size % PaymentJournalRecord.blockSize == 0, offset + size <= self.size
+        else {
+            throw StoreError(.io, "payment journal write of \(size) bytes at \(offset) does not fit")
         }
         record.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        try write(count: record.count, at: offset)
+        UnsafeMutableRawBufferPointer(rebasing: buffer[record.count..<size]).initializeMemory(
+            as: UInt8.self, repeating: 0)
+        try write(count: size, at: offset)
     }
 
     private func write(count: Int, at offset: Int) throws(StoreError) {

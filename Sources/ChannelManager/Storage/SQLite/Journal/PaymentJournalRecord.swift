@@ -72,9 +72,20 @@ enum PaymentJournalRecord {
 
     /// Encodes a record (whole blocks, zero-padded).
     static func encode(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment]) -> [UInt8] {
+        var bytes = encodeUnpadded(identity: identity, base: base, sequence: sequence, entries: entries)
+        bytes += [UInt8](
+            repeating: 0, count: recordSize(payloadSize: bytes.count - headerSize - checksumSize) - bytes.count)
+        return bytes
+    }
+
+    /// Encodes a record up to its checksum: the bytes ``encode(identity:base:sequence:entries:)``
+    /// makes before its zero padding (the journal file pads it in its own buffer).
+    static func encodeUnpadded(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment])
+        -> [UInt8]
+    {
         let payloadSize = entries.reduce(0) { $0 + $1.encodedSize }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(recordSize(payloadSize: payloadSize))
+        bytes.reserveCapacity(headerSize + payloadSize + checksumSize)
         bytes += magic
         bytes += identity
         appendLittleEndian(base, to: &bytes)
@@ -95,7 +106,6 @@ enum PaymentJournalRecord {
             }
         }
         bytes += Hashing.sha256(bytes)
-        bytes += [UInt8](repeating: 0, count: recordSize(payloadSize: payloadSize) - bytes.count)
         return bytes
     }
 

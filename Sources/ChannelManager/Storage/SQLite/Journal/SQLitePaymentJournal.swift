@@ -163,12 +163,15 @@ final class SQLitePaymentJournal: Sendable {
         }
         guard !entries.isEmpty else { return outcomes }
         let (base, sequence, offset) = state.withLock { ($0.base, $0.nextSequence, $0.offset) }
-        let record = PaymentJournalRecord.encode(identity: identity, base: base, sequence: sequence, entries: entries)
-        try file.write(record, at: offset)
+        let record = PaymentJournalRecord.encodeUnpadded(
+            identity: identity, base: base, sequence: sequence, entries: entries)
+        let size = PaymentJournalRecord.recordSize(
+            payloadSize: record.count - PaymentJournalRecord.headerSize - PaymentJournalRecord.checksumSize)
+        try file.write(record, paddedTo: size, at: offset)
         let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { state in
             state.nextSequence += 1
-            state.offset += record.count
+            state.offset += size
             state.unfolded += entries
             state.lastWrite = now
         }
