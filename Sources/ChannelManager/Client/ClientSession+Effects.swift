@@ -15,7 +15,7 @@ extension ClientSession {
     func performAtOnce(_ effect: ClientOutboxEffect) -> (@Sendable () async -> Void)? {
         switch effect {
         case .machine(let effect): return performAtOnce(effect)
-        case .sendPayment(let signing): connection.send(signing.message().encoded())
+        case .sendPayment(let signing): connection.send(signing.encodedMessage())
         }
         return nil
     }

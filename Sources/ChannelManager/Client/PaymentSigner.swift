@@ -7,7 +7,7 @@ import Synchronization
 /// durable write, not its write plus its signature.
 ///
 /// The queue only gets ahead: a payment whose write is durable before the queue reached it is
-/// signed by the session itself (``SigningPayment/message()``), so no payment ever waits for
+/// signed by the session itself (``SigningPayment/encodedMessage()``), so no payment ever waits for
 /// the queue. And it takes one payment at a time: while it is signing, the next payment is
 /// signed at once by its caller, as without the queue. Under load (many channels, pipelined
 /// payments) the cores have other work, and handing signatures over would only add hops.
@@ -38,8 +38,8 @@ final class PaymentSigner: Sendable {
     private let handed = Atomic<Int>(0)
 }
 
-/// The `UPDATE_PAYMENT` of one ``PendingPayment``: made by a ``PaymentSigner``'s queue, or by
-/// whoever asks for it first.
+/// The encoded `UPDATE_PAYMENT` of one ``PendingPayment``: made (signed and encoded) by a
+/// ``PaymentSigner``'s queue, or by whoever asks for it first.
 ///
 /// Whoever claims it first signs it. A session that needs the message while the queue is still
 /// signing signs it too, rather than wait: the signature is deterministic, so both make the
@@ -47,7 +47,7 @@ final class PaymentSigner: Sendable {
 final class SigningPayment: Sendable {
     let payment: PendingPayment
     private let claimed = Atomic<Bool>(false)
-    private let signed = Mutex<ChannelMessage?>(nil)
+    private let signed = Mutex<[UInt8]?>(nil)
 
     init(_ payment: PendingPayment) {
         self.payment = payment
@@ -56,15 +56,15 @@ final class SigningPayment: Sendable {
     /// On the signing queue: signs unless the session already claimed the payment.
     func signIfUnclaimed() {
         guard claim() else { return }
-        let message = payment.signedUpdate()
+        let message = payment.signedUpdate().encoded()
         signed.withLock { $0 = message }
     }
 
-    /// The signed message: the queue's, when it has finished; otherwise signed now.
-    func message() -> ChannelMessage {
+    /// The signed message, encoded: the queue's, when it has finished; otherwise made now.
+    func encodedMessage() -> [UInt8] {
         if let message = signed.withLock({ $0 }) { return message }
         _ = claim()  // the queue, should it get here later, leaves it alone
-        return payment.signedUpdate()
+        return payment.signedUpdate().encoded()
     }
 
     /// Whether the background signature is made (for tests).

@@ -134,12 +134,12 @@ struct SigningWhileWritingTests {
                 if index % 2 == 0 {
                     signing.signIfUnclaimed()
                 } else {
-                    let bytes = signing.message().encoded()
+                    let bytes = signing.encodedMessage()
                     results.withLock { $0.append(bytes) }
                 }
             }
             #expect(results.withLock { $0 } == [expected, expected])
-            #expect(signing.message().encoded() == expected)
+            #expect(signing.encodedMessage() == expected)
         }
     }
 
@@ -158,10 +158,10 @@ struct SigningWhileWritingTests {
         signer.start(second)
         #expect(signer.handedOver == 1)
         #expect(second.isSigned)
-        #expect(second.message().encoded() == second.payment.signedUpdate().encoded())
+        #expect(second.encodedMessage() == second.payment.signedUpdate().encoded())
         queue.resume()
         try await eventually("the queue signs the first") { first.isSigned }
-        #expect(first.message().encoded() == first.payment.signedUpdate().encoded())
+        #expect(first.encodedMessage() == first.payment.signedUpdate().encoded())
         // A payment its session took first is left alone by the queue.
         try await eventually("the queue is idle again") {
             let probe = SigningPayment(try h.pending(change: Self.sats(100_000)))
@@ -170,7 +170,7 @@ struct SigningWhileWritingTests {
         }
         try await eventually("the queue is idle again") {
             let taken = SigningPayment(try h.pending(change: Self.sats(99_000)))
-            _ = taken.message()
+            _ = taken.encodedMessage()
             let before = signer.handedOver
             signer.start(taken)
             guard signer.handedOver == before + 1 else { return false }
