@@ -256,7 +256,9 @@ struct PaymentJournalReplayTests {
 
     @Test("a full journal folds and goes on: every value is there after a crash image")
     func fullJournal() async throws {
-        let payments = 600
+        // Enough to fill the journal twice and go on.
+        let blocks = SQLitePaymentJournal.defaultBlocks
+        let payments = 2 * blocks + 88
         try await withTemporaryDirectory { directory in
             let (live, image, _) = Self.paths(directory)
             // One ticket per commit: each payment is a record of its own. All are queued at once,
@@ -284,8 +286,7 @@ struct PaymentJournalReplayTests {
             for ticket in tickets { try await store.waitUntilDurable(ticket) }
             try JournalTesting.copyImage(of: live, to: image)
 
-            // 256 records fill the journal; the 257th payment goes to SQLite (folding them), twice.
-            let blocks = SQLitePaymentJournal.defaultBlocks
+            // `blocks` records fill the journal; the next payment goes to SQLite (folding them), twice.
             let statistics = store.statistics
             #expect(payments - statistics.journalWrites == payments / (blocks + 1))
             #expect(statistics.commits - statistics.journalWrites >= 2)

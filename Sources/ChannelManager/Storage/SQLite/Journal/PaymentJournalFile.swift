@@ -20,6 +20,8 @@ final class PaymentJournalFile: @unchecked Sendable {
     /// Blocks in the file.
     let blocks: Int
     private var descriptor: Int32
+    /// Bytes read from the file so far (for tests).
+    private(set) var bytesRead = 0
     /// A block-aligned buffer of the whole file's size, for `O_DIRECT` writes and reads.
     private let buffer: UnsafeMutableRawBufferPointer
 
@@ -29,9 +31,10 @@ final class PaymentJournalFile: @unchecked Sendable {
         self.path = path
         self.blocks = blocks
         self.descriptor = descriptor
+        // Left uninitialized: only bytes a read or a write put there are ever looked at, and
+        // the pages of a large journal stay untouched until used.
         buffer = .allocate(
             byteCount: blocks * PaymentJournalRecord.blockSize, alignment: PaymentJournalRecord.blockSize)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
     deinit {
@@ -75,11 +78,13 @@ final class PaymentJournalFile: @unchecked Sendable {
         descriptor = -1
     }
 
-    /// The file's current contents, up to ``size`` bytes (a shorter file reads short).
-    func withContents<T>(_ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T {
+    /// The file's first `count` bytes (at most ``size``; whole blocks; a shorter file reads
+    /// short).
+    func withPrefix<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T {
+        let limit = min(max(0, count), size) / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
         var total = 0
-        while total < size {
-            let count = pread(descriptor, buffer.baseAddress! + total, size - total, off_t(total))
+        while total < limit {
+            let count = pread(descriptor, buffer.baseAddress! + total, limit - total, off_t(total))
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw Self.systemError("cannot read the payment journal \(path)") }
             if count == 0 { break }
@@ -87,6 +92,7 @@ final class PaymentJournalFile: @unchecked Sendable {
             // Direct I/O reads at block offsets only: a short read ends the file.
             if total % PaymentJournalRecord.blockSize != 0 { break }
         }
+        bytesRead += total
         // O_DIRECT reads whole blocks: a partial last block counts as missing.
         let whole = total / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
         return body(UnsafeRawBufferPointer(rebasing: buffer[0..<whole]))

@@ -133,6 +133,19 @@ enum PaymentJournalRecord {
         return (entries, recordSize(payloadSize: length))
     }
 
+    /// The size a record of this identity, base and sequence number at `offset` says it has,
+    /// from its header alone (nil when no such header is there): tells a reader holding only
+    /// the file's first bytes whether the record runs past them. Says nothing of its validity.
+    static func declaredSize(
+        _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
+    ) -> Int? {
+        var reader = ByteReader(file, from: offset)
+        guard reader.take(4) == magic, reader.take(16) == identity, reader.uint64() == base,
+            reader.uint64() == sequence, let length = reader.uint32().map(Int.init)
+        else { return nil }
+        return recordSize(payloadSize: length)
+    }
+
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
     }

@@ -31,8 +31,9 @@ import Synchronization
 /// Used by the writer alone, one run at a time; the state is behind a mutex only so that the
 /// store can ask from other threads whether anything is left to fold.
 final class SQLitePaymentJournal: Sendable {
-    /// Blocks in a journal file by default: 1 MiB.
-    static let defaultBlocks = 256
+    /// Blocks in a journal file by default: 4 MiB, so 1,024 journal writes between the folds a
+    /// full journal forces (each an SQLite commit on the payment path).
+    static let defaultBlocks = 1024
     /// How long the writer must have been idle before unfolded payments are folded, by default.
     static let idleFoldNanoseconds: UInt64 = 50_000_000
 
@@ -96,9 +97,7 @@ final class SQLitePaymentJournal: Sendable {
         guard let file = try PaymentJournalFile.open(path: path, blocks: blocks) else {
             return .observer(PaymentJournalObserver(path: path, identity: identity))
         }
-        let records = try file.withContents { contents in
-            replayable(contents, identity: identity, base: folded)
-        }
+        let records = try replayable(in: file, identity: identity, base: folded)
         var lastFolded = folded
         if let last = records.last {
             try apply(records.flatMap(\.entries), folding: last.sequence, in: pool)
@@ -247,6 +246,13 @@ final class SQLitePaymentJournal: Sendable {
     static func replayable(_ contents: UnsafeRawBufferPointer, identity: [UInt8], base: UInt64)
         -> [(sequence: UInt64, entries: [JournaledPayment])]
     {
+        scan(contents, identity: identity, base: base).records
+    }
+
+    /// The current cycle's valid records in `contents`, in order, and where they end.
+    private static func scan(_ contents: UnsafeRawBufferPointer, identity: [UInt8], base: UInt64)
+        -> (records: [(sequence: UInt64, entries: [JournaledPayment])], end: Int)
+    {
         var records: [(UInt64, [JournaledPayment])] = []
         var offset = 0
         var sequence = base &+ 1
@@ -258,7 +264,31 @@ final class SQLitePaymentJournal: Sendable {
             offset += record.size
             sequence &+= 1
         }
-        return records
+        return (records, offset)
+    }
+
+    /// The current cycle's valid records in `file`, reading only as far as they go: from the
+    /// first 64 KiB on, twice as much each time the records run to the end of what was read or
+    /// the next record's header (of this cycle) says it ends beyond it. After a fold the first
+    /// block already ends the cycle, so an open reads one chunk, not the whole file.
+    static func replayable(in file: PaymentJournalFile, identity: [UInt8], base: UInt64) throws(StoreError)
+        -> [(sequence: UInt64, entries: [JournaledPayment])]
+    {
+        var wanted = min(file.size, 64 * 1024)
+        while true {
+            let (records, needsMore) = try file.withPrefix(wanted) { contents in
+                let found = scan(contents, identity: identity, base: base)
+                // The whole file read, or a short file: nothing more to read.
+                guard contents.count == wanted, wanted < file.size else { return (found.records, false) }
+                if found.end >= contents.count { return (found.records, true) }
+                let next = base &+ UInt64(found.records.count) &+ 1
+                let declared = PaymentJournalRecord.declaredSize(
+                    contents, at: found.end, identity: identity, base: base, sequence: next)
+                return (found.records, declared.map { found.end + $0 > contents.count } ?? false)
+            }
+            guard needsMore else { return records }
+            wanted = min(file.size, wanted * 2)
+        }
     }
 
     /// Applies replayed payments in one transaction of their own.
