@@ -20,14 +20,7 @@ struct SigningWhileWritingTests {
         let bed = try await ManagerTestbed(
             stores: .sqlite(directory: directory), clientConfig: { $0.signsWhileWriting = signsWhileWriting })
         #expect((bed.client.signer != nil) == signsWhileWriting)
-        let sent = Mutex<[UpdatePayment]>([])
-        let (session, _, _) = try await bed.connect(clientConnection: { end in
-            RecordingConnection(inner: end) { bytes in
-                if case .updatePayment(let update) = try? ChannelMessage(decoding: bytes) {
-                    sent.withLock { $0.append(update) }
-                }
-            }
-        })
+        let (session, sent) = try await Self.connectNotingUpdates(bed)
         let opened = try await session.open(value: Self.sats(1_000_000))
         for amount in amounts {
             let receipt = try await session.pay(amount)
@@ -39,7 +32,20 @@ struct SigningWhileWritingTests {
         let best = try await bed.serverStore.serverChannel(contractTxid: opened.contractTxid)?.bestValueToServer
         let left = try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)?.valueLeft
         _ = try await session.close()
-        return (sent.withLock { $0 }, best, left)
+        return (sent.all, best, left)
+    }
+
+    /// A session on `bed` whose `UPDATE_PAYMENT` messages are noted as they are sent.
+    private static func connectNotingUpdates(_ bed: ManagerTestbed) async throws -> (
+        ClientSession, Notes<UpdatePayment>
+    ) {
+        let sent = Notes<UpdatePayment>()
+        let (session, _, _) = try await bed.connect(clientConnection: { end in
+            RecordingConnection(inner: end) { bytes in
+                if case .updatePayment(let update) = try? ChannelMessage(decoding: bytes) { sent.append(update) }
+            }
+        })
+        return (session, sent)
     }
 
     @Test("the same payments send the same signatures either way")
@@ -78,14 +84,7 @@ struct SigningWhileWritingTests {
         let bed = try await ManagerTestbed(
             stores: .sqliteCommitting(directory: directory, clientCommitter: runs.committer),
             clientConfig: { $0.signsWhileWriting = true })
-        let sent = Mutex<[UpdatePayment]>([])
-        let (session, _, _) = try await bed.connect(clientConnection: { end in
-            RecordingConnection(inner: end) { bytes in
-                if case .updatePayment(let update) = try? ChannelMessage(decoding: bytes) {
-                    sent.withLock { $0.append(update) }
-                }
-            }
-        })
+        let (session, sent) = try await Self.connectNotingUpdates(bed)
         let opened = try await session.open(value: Self.sats(1_000_000))
         try await eventually("every commit of the opening is done") { runs.holding == 0 }
 
@@ -95,11 +94,11 @@ struct SigningWhileWritingTests {
         try await eventually("the balance's commit is scheduled") { runs.holding == 1 }
         // Held for a while: the signature is made meanwhile, but nothing may leave.
         try await Task.sleep(for: .milliseconds(100))
-        #expect(sent.withLock { $0.isEmpty })
+        #expect(sent.all.isEmpty)
         holding.store(false, ordering: .sequentiallyConsistent)
         let receipt = try await payment.value
         #expect(receipt.valueLeft == Self.sats(998_300))
-        #expect(sent.withLock { $0.map(\.clientChangeValue) } == [998_300])
+        #expect(sent.all.map(\.clientChangeValue) == [998_300])
         let stored = try await bed.clientStore.clientChannel(contractTxid: opened.contractTxid)
         #expect(stored?.valueLeft == Self.sats(998_300))
         _ = try await session.close()

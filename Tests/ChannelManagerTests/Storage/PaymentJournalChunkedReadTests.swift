@@ -34,6 +34,18 @@ struct PaymentJournalChunkedReadTests {
         return (file, written)
     }
 
+    /// Runs `body` on a journal of `blocks` blocks in a temporary directory, holding `batches`.
+    static func withJournal(
+        blocks: Int, batches: [Int], _ body: (PaymentJournalFile, [[JournaledPayment]]) throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let (file, written) = try journal(
+                directory.appendingPathComponent("journal").path, blocks: blocks, batches: batches)
+            defer { file.close() }
+            try body(file, written)
+        }
+    }
+
     @Test(
         "records of one and of several blocks are all found, across chunk ends",
         arguments: [
@@ -47,10 +59,7 @@ struct PaymentJournalChunkedReadTests {
             [2_000, 1],
         ])
     func everyRecordFound(batches: [Int]) async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("journal").path
-            let (file, written) = try Self.journal(path, blocks: 256, batches: batches)
-            defer { file.close() }
+        try await Self.withJournal(blocks: 256, batches: batches) { file, written in
             let records = try SQLitePaymentJournal.replayable(in: file, identity: Self.identity, base: Self.base)
             // More than the first chunk was needed, and never more than the file.
             #expect(file.bytesRead > 64 * 1024 && file.bytesRead <= 2 * file.size)
@@ -66,10 +75,7 @@ struct PaymentJournalChunkedReadTests {
 
     @Test("a header of this cycle that claims more than the file holds ends the records, read to the end at most")
     func oversizedClaim() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("journal").path
-            let (file, written) = try Self.journal(path, blocks: 64, batches: Array(repeating: 1, count: 20))
-            defer { file.close() }
+        try await Self.withJournal(blocks: 64, batches: Array(repeating: 1, count: 20)) { file, written in
             // Record 21's header, with a payload length of 4 GiB and nothing after it.
             var header = PaymentJournalRecord.magic + Self.identity
             withUnsafeBytes(of: Self.base.littleEndian) { header += $0 }
@@ -84,10 +90,7 @@ struct PaymentJournalChunkedReadTests {
 
     @Test("a journal whose first block is of another cycle is read no further than its first chunk")
     func staleFirstBlock() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appendingPathComponent("journal").path
-            let (file, _) = try Self.journal(path, blocks: 64, batches: Array(repeating: 1, count: 40))
-            defer { file.close() }
+        try await Self.withJournal(blocks: 64, batches: Array(repeating: 1, count: 40)) { file, _ in
             // Folded through base + 40: every record on file is of the cycle before.
             let records = try SQLitePaymentJournal.replayable(in: file, identity: Self.identity, base: Self.base + 40)
             #expect(records.isEmpty)
