@@ -130,22 +130,18 @@ public final class ClientSession: Sendable {
             let outcome = state.withLock { state -> Result<SigningPayment?, ClientSessionError> in
                 // Optional chaining mutates the machine in place: no copy of its state per payment.
                 do throws(PaymentError) {
-                    if alone, manager.signer != nil {
-                        guard let payment = try state.machine?.beginPayment(amount, info: info) else {
-                            return .failure(.payment(.channelNotOpen))
-                        }
-                        let signing = SigningPayment(payment)
-                        state.payWaiters.append(waiter)
-                        queue([.persist(payment.balanceUpdate)], in: &state)
-                        state.outbox.append(.sendPayment(signing))
-                        return .success(signing)
-                    }
-                    guard let effects = try state.machine?.pay(amount, info: info) else {
+                    guard let payment = try state.machine?.beginPayment(amount, info: info) else {
                         return .failure(.payment(.channelNotOpen))
                     }
                     state.payWaiters.append(waiter)
-                    queue(effects, in: &state)
-                    return .success(nil)
+                    queue([.persist(payment.balanceUpdate)], in: &state)
+                    guard alone, manager.signer != nil else {
+                        state.outbox.append(.machine(.send(payment.signedUpdate())))
+                        return .success(nil)
+                    }
+                    let signing = SigningPayment(payment)
+                    state.outbox.append(.sendPayment(signing))
+                    return .success(signing)
                 } catch {
                     return .failure(.payment(error))
                 }
