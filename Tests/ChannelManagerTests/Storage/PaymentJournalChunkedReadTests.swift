@@ -97,4 +97,34 @@ struct PaymentJournalChunkedReadTests {
             #expect(file.bytesRead == 64 * 1024)
         }
     }
+
+    @Test(
+        "an observer's unlocked reader finds the same records, reading only as far as they go",
+        arguments: [3, 70])
+    func observerReader(records count: Int) async throws {
+        try await Self.withJournal(blocks: 1024, batches: Array(repeating: 1, count: count)) { file, written in
+            let reader = try #require(try PaymentJournalReader(path: file.path))
+            #expect(reader.size == file.size)
+            let records = try SQLitePaymentJournal.replayable(in: reader, identity: Self.identity, base: Self.base)
+            #expect(records.map(\.entries) == written)
+            // 3 records: the first 64 KiB; 70 records (280 KiB): up to the 512 KiB chunk, read
+            // once each (each chunk extends the last), never the whole 4 MiB.
+            let needed = count * PaymentJournalRecord.blockSize
+            #expect(reader.bytesRead == (needed < 64 * 1024 ? 64 * 1024 : 512 * 1024))
+        }
+    }
+
+    @Test("an observer's reader of a missing journal is nil, of an unreadable one an error")
+    func observerReaderMissing() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("none").path
+            #expect(try PaymentJournalReader(path: path) == nil)
+            // A directory opens read-only, but a read of it fails (on a file system that gives it
+            // a size at all).
+            let reader = try #require(try PaymentJournalReader(path: directory.path))
+            if reader.size > 0 {
+                #expect(throws: StoreError.self) { try reader.withPrefix(reader.size) { $0.count } }
+            }
+        }
+    }
 }

@@ -34,11 +34,10 @@ struct PaymentJournalObserver: Sendable {
         throw StoreError(.io, "the payment journal \(path) was folded under every read attempt")
     }
 
-    /// The journal's payments of the cycle that follows `base`, in order.
-    private func pending(base: UInt64) throws -> [JournaledPayment] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return data.withUnsafeBytes { contents in
-            SQLitePaymentJournal.replayable(contents, identity: identity, base: base).flatMap(\.entries)
-        }
+    /// The journal's payments of the cycle that follows `base`, in order, read only as far as
+    /// that cycle's records go (none when there is no journal file).
+    private func pending(base: UInt64) throws(StoreError) -> [JournaledPayment] {
+        guard let reader = try PaymentJournalReader(path: path) else { return [] }
+        return try SQLitePaymentJournal.replayable(in: reader, identity: identity, base: base).flatMap(\.entries)
     }
 }

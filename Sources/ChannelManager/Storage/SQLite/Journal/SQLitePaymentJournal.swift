@@ -271,9 +271,9 @@ final class SQLitePaymentJournal: Sendable {
     /// first 64 KiB on, twice as much each time the records run to the end of what was read or
     /// the next record's header (of this cycle) says it ends beyond it. After a fold the first
     /// block already ends the cycle, so an open reads one chunk, not the whole file.
-    static func replayable(in file: PaymentJournalFile, identity: [UInt8], base: UInt64) throws(StoreError)
-        -> [(sequence: UInt64, entries: [JournaledPayment])]
-    {
+    static func replayable(
+        in file: some PaymentJournalPrefixReading, identity: [UInt8], base: UInt64
+    ) throws(StoreError) -> [(sequence: UInt64, entries: [JournaledPayment])] {
         var wanted = min(file.size, 64 * 1024)
         while true {
             let (records, needsMore) = try file.withPrefix(wanted) { contents in
