@@ -76,13 +76,14 @@ let package = Package(
         ),
         // Test infrastructure: the child process the crash tests (ChannelManagerTests/Crash) kill.
         // Fuzzing (Scripts/fuzz): the targets, and libFuzzer's entry point or a corpus replayer.
-        .target(name: "PaychanFuzzTargets", dependencies: ["BitcoinPrimitives", "ChannelStateMachine"]),
+        .target(
+            name: "PaychanFuzzTargets", dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]),
         .executableTarget(name: "PaychanFuzz", dependencies: ["PaychanFuzzTargets"]),
         .executableTarget(
             name: "PaychanCrashChild",
             dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]
         ),
-        .testTarget(name: "PaychanFuzzTests", dependencies: ["PaychanFuzzTargets"]),
+        .testTarget(name: "PaychanFuzzTests", dependencies: ["PaychanFuzzTargets", "ChannelManager", "BitcoinPrimitives"]),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
         .testTarget(
             name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),

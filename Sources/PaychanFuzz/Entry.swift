@@ -47,6 +47,10 @@ import PaychanFuzzTargets
     struct PaychanFuzzMain {
         static func main() {
             let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "journal-seeds", arguments.count == 2 {
+                writeJournalSeeds(to: arguments[1])
+                return
+            }
             guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count > 1 else {
                 print("usage: PaychanFuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE_OR_DIR...")
                 exit(2)
@@ -63,6 +67,19 @@ import PaychanFuzzTargets
                 }
             }
             print("\(name): replayed \(count) inputs")
+        }
+
+        /// `PaychanFuzz journal-seeds DIR`: writes the journal target's seeds
+        /// (``FuzzJournal/seeds()``) to DIR as `seed-N` (they are built, not recorded).
+        static func writeJournalSeeds(to directory: String) {
+            for (index, seed) in FuzzJournal.seeds().enumerated() {
+                let path = directory + "/seed-\(index)"
+                guard FileManager.default.createFile(atPath: path, contents: Data(seed)) else {
+                    print("cannot write \(path)")
+                    exit(1)
+                }
+            }
+            print("journal: wrote \(FuzzJournal.seeds().count) seeds to \(directory)")
         }
     }
 #endif

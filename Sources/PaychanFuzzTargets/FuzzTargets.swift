@@ -14,6 +14,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case server
     /// A client machine fed a sequence of server messages (see ``FuzzChunks``).
     case client
+    /// The payment journal's replay on a file built from the input (see ``FuzzJournal``).
+    case journal
 
     /// Runs this target on one input.
     public func run(_ data: [UInt8]) {
@@ -22,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .transaction: FuzzTransaction.run(data)
         case .server: FuzzServer.run(data)
         case .client: FuzzClient.run(data)
+        case .journal: FuzzJournal.run(data)
         }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 
 /// A source of a journal file's first bytes, for a replay that reads only as far as the
 /// current cycle's records go (``SQLitePaymentJournal/replayable(in:identity:base:)``).
-protocol PaymentJournalPrefixReading {
+package protocol PaymentJournalPrefixReading {
     /// The file's size in bytes: the most a prefix holds.
     var size: Int { get }
     /// The file's first `count` bytes (at most ``size``; whole blocks; fewer when the file is

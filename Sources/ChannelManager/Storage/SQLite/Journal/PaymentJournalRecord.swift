@@ -2,7 +2,7 @@ import BitcoinPrimitives
 import ChannelStateMachine
 
 /// One payment kept in the payment journal: the new value of one channel's payment columns.
-enum JournaledPayment: Sendable, Hashable {
+package enum JournaledPayment: Sendable, Hashable {
     /// A server channel's best payment (`StoreWrite.server(.payment)`).
     case server(contractTxid: Hash256, bestValueToServer: Amount, signature: [UInt8])
     /// A client channel's balance (`StoreWrite.client(.payment)`).
@@ -22,7 +22,7 @@ enum JournaledPayment: Sendable, Hashable {
     }
 
     /// The channel it changes.
-    var contractTxid: Hash256 {
+    package var contractTxid: Hash256 {
         switch self {
         case .server(let txid, _, _), .client(let txid, _): return txid
         }
@@ -53,25 +53,27 @@ enum JournaledPayment: Sendable, Hashable {
 ///
 /// A record is valid only whole: a torn write fails the checksum, and a record left from an
 /// earlier cycle or another database fails the base, sequence or identity check.
-enum PaymentJournalRecord {
+package enum PaymentJournalRecord {
     /// The unit of the journal file and of each write.
-    static let blockSize = 4096
-    static let magic: [UInt8] = Array("PYJ1".utf8)
+    package static let blockSize = 4096
+    package static let magic: [UInt8] = Array("PYJ1".utf8)
     /// Bytes before the payload.
-    static let headerSize = 4 + 16 + 8 + 8 + 4
-    static let checksumSize = 32
+    package static let headerSize = 4 + 16 + 8 + 8 + 4
+    package static let checksumSize = 32
     /// Longest signature a journaled payment carries (a DER signature and its sighash byte
     /// take at most 73); a longer one goes to the database directly.
     static let maxSignatureLength = 255
 
     /// Bytes a record of `payloadSize` payload bytes takes, rounded up to whole blocks.
-    static func recordSize(payloadSize: Int) -> Int {
+    package static func recordSize(payloadSize: Int) -> Int {
         let used = headerSize + payloadSize + checksumSize
         return (used + blockSize - 1) / blockSize * blockSize
     }
 
     /// Encodes a record (whole blocks, zero-padded).
-    static func encode(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment]) -> [UInt8] {
+    package static func encode(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment])
+        -> [UInt8]
+    {
         var bytes = encodeUnpadded(identity: identity, base: base, sequence: sequence, entries: entries)
         bytes += [UInt8](
             repeating: 0, count: recordSize(payloadSize: bytes.count - headerSize - checksumSize) - bytes.count)
@@ -80,7 +82,7 @@ enum PaymentJournalRecord {
 
     /// Encodes a record up to its checksum: the bytes ``encode(identity:base:sequence:entries:)``
     /// makes before its zero padding (the journal file pads it in its own buffer).
-    static func encodeUnpadded(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment])
+    package static func encodeUnpadded(identity: [UInt8], base: UInt64, sequence: UInt64, entries: [JournaledPayment])
         -> [UInt8]
     {
         let payloadSize = entries.reduce(0) { $0 + $1.encodedSize }
@@ -112,7 +114,7 @@ enum PaymentJournalRecord {
     /// A valid record at `offset` of `file` with this identity, base and sequence number: its
     /// entries and its size in bytes; nil when there is none (a zeroed block, a torn or stale
     /// record, or one from another database).
-    static func decode(
+    package static func decode(
         _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
     ) -> (entries: [JournaledPayment], size: Int)? {
         var reader = ByteReader(file, from: offset)
@@ -136,7 +138,7 @@ enum PaymentJournalRecord {
     /// The size a record of this identity, base and sequence number at `offset` says it has,
     /// from its header alone (nil when no such header is there): tells a reader holding only
     /// the file's first bytes whether the record runs past them. Says nothing of its validity.
-    static func declaredSize(
+    package static func declaredSize(
         _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
     ) -> Int? {
         var reader = ByteReader(file, from: offset)

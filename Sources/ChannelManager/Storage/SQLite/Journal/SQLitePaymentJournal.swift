@@ -30,7 +30,7 @@ import Synchronization
 ///
 /// Used by the writer alone, one run at a time; the state is behind a mutex only so that the
 /// store can ask from other threads whether anything is left to fold.
-final class SQLitePaymentJournal: Sendable {
+package final class SQLitePaymentJournal: Sendable {
     /// Blocks in a journal file by default: 4 MiB, so 1,024 journal writes between the folds a
     /// full journal forces (each an SQLite commit on the payment path).
     static let defaultBlocks = 1024
@@ -243,7 +243,7 @@ final class SQLitePaymentJournal: Sendable {
     // MARK: Replay and meta
 
     /// The current cycle's valid records, in order.
-    static func replayable(_ contents: UnsafeRawBufferPointer, identity: [UInt8], base: UInt64)
+    package static func replayable(_ contents: UnsafeRawBufferPointer, identity: [UInt8], base: UInt64)
         -> [(sequence: UInt64, entries: [JournaledPayment])]
     {
         scan(contents, identity: identity, base: base).records
@@ -268,13 +268,15 @@ final class SQLitePaymentJournal: Sendable {
     }
 
     /// The current cycle's valid records in `file`, reading only as far as they go: from the
-    /// first 64 KiB on, twice as much each time the records run to the end of what was read or
-    /// the next record's header (of this cycle) says it ends beyond it. After a fold the first
-    /// block already ends the cycle, so an open reads one chunk, not the whole file.
-    static func replayable(
-        in file: some PaymentJournalPrefixReading, identity: [UInt8], base: UInt64
+    /// first `firstChunk` bytes (64 KiB; whole blocks, at least one) on, twice as much each
+    /// time the records run to the end of what was read or the next record's header (of this
+    /// cycle) says it ends beyond it. After a fold the first block already ends the cycle, so
+    /// an open reads one chunk, not the whole file.
+    package static func replayable(
+        in file: some PaymentJournalPrefixReading, identity: [UInt8], base: UInt64, firstChunk: Int = 64 * 1024
     ) throws(StoreError) -> [(sequence: UInt64, entries: [JournaledPayment])] {
-        var wanted = min(file.size, 64 * 1024)
+        let block = PaymentJournalRecord.blockSize
+        var wanted = min(file.size, max(block, firstChunk / block * block))
         while true {
             let (records, needsMore) = try file.withPrefix(wanted) { contents in
                 let found = scan(contents, identity: identity, base: base)
