@@ -132,7 +132,7 @@ struct PaymentJournalStoreTests {
         }
     }
 
-    @Test("without the journal, no -paylog file is made and every payment is an SQLite commit")
+    @Test("without the journal, every payment is an SQLite commit and the -paylog file is only the writer's lock")
     func journalOff() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
@@ -150,18 +150,44 @@ struct PaymentJournalStoreTests {
                 #expect(store.statistics.journalWrites == 0)
                 #expect(store.statistics.commits == 11)
                 #expect(try JournalTesting.rawServerValue(path, server) == 5)
-                #expect(!FileManager.default.fileExists(atPath: path + "-paylog"))
+                #expect(JournalTesting.fileSize(path + "-paylog") == 0)
                 store.close()
             }
-            #expect(!FileManager.default.fileExists(atPath: path + "-paylog"))
+            #expect(JournalTesting.fileSize(path + "-paylog") == 0)
             let reopened = try SQLiteChannelStore(path: path, paymentJournal: false)
             defer { reopened.close() }
             try await JournalTesting.expectPaid(
                 reopened, server, 5, signature: [5], client, left: 5)
-            #expect(!FileManager.default.fileExists(atPath: path + "-paylog"))
+            #expect(JournalTesting.fileSize(path + "-paylog") == 0)
         }
     }
 
+    @Test(
+        "a store without the journal still holds its lock: a read-write store opened beside it refuses writes until it closes, then takes over"
+    )
+    func journalOffKeepsOneWriter() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("store.sqlite").path
+            let server = try Self.server
+            let first = try await Self.storeWithChannels(path, paymentJournal: false)
+            try await first.write([try JournalTesting.serverPayment(server, 3, signature: [3])])
+            // Opened after it, with the journal: it must not write the file meanwhile.
+            let second = try SQLiteChannelStore(path: path)
+            defer { second.close() }
+            #expect(!second.usesPaymentJournal)
+            let refused = await #expect(throws: StoreError.self) {
+                try await second.write([try JournalTesting.serverPayment(server, 9, signature: [9])])
+            }
+            #expect(refused?.description.contains("read-only") == true)
+            #expect(try await second.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 3)
+            // The first one pays on alone, then closes; the second takes the file over.
+            try await first.write([try JournalTesting.serverPayment(server, 4, signature: [4])])
+            first.close()
+            try await second.write([try JournalTesting.serverPayment(server, 5, signature: [5])])
+            #expect(second.usesPaymentJournal)
+            #expect(try await second.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 5)
+        }
+    }
     @Test("a payment for a channel never stored is refused while the rest of its journal batch is kept")
     func refusalInJournalBatch() async throws {
         try await withTemporaryDirectory { directory in

@@ -54,6 +54,11 @@ enum JournalTesting {
     }
 
     /// The folded sequence number stored in the file.
+    /// The size of the file at `path`, nil when there is none.
+    static func fileSize(_ path: String) -> Int? {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue
+    }
+
     static func folded(_ path: String) throws -> UInt64? {
         try meta(path, SQLitePaymentJournal.Meta.folded).flatMap { UInt64($0) }
     }

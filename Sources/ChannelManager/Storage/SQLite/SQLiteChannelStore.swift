@@ -21,7 +21,8 @@ import GRDB
 ///   `<path>-paylog` instead of an SQLite commit, and folded into the database by the next
 ///   transaction, before a read, when the writer is idle, and at close; opening the store
 ///   replays it (``SQLitePaymentJournal`` has the details).
-/// - **Other stores on the same file.** One open store owns the journal (an exclusive `flock`).
+/// - **Other stores on the same file.** One open store owns the journal (an exclusive `flock`;
+///   a store opened without the journal owns it too, with an empty file, and journals nothing).
 ///   Another store on the file leaves it to its owner; its reads lay the owner's unfolded
 ///   payments over the rows, so they too see every acknowledged payment. While the owner is
 ///   open, that store's writes, key reservations and prunes are refused (`.io`, "read-only"),
@@ -70,7 +71,8 @@ public final class SQLiteChannelStore: ChannelStore {
     ///     scheduled where the caller says (see ``Committer``).
     ///   - paymentJournal: whether batches of payments go to the payment journal (the default)
     ///     rather than each to an SQLite commit. Either way, a journal left by an earlier run is
-    ///     replayed on open.
+    ///     replayed on open, and the store holds the journal file's lock (an empty file without
+    ///     the journal), so that no other store writes the same file meanwhile.
     ///   - readOnly: never write: every write, key reservation and prune is refused (`.io`), and
     ///     the payment journal is never taken (reads lay its owner's payments over the rows).
     ///     Opening still creates the schema, or migrates an older one, like any store.
@@ -137,7 +139,7 @@ public final class SQLiteChannelStore: ChannelStore {
     /// is disabled, in a read-only store, and while another open store owns the journal of the
     /// same file (this one is read-only until it takes the journal over, at its first write
     /// after the other let go).
-    public var usesPaymentJournal: Bool { writer.journal != nil }
+    public var usesPaymentJournal: Bool { writer.journal?.takesPayments == true }
 
     /// A timer that folds the payment journal once the writer has been idle for a moment, so
     /// that other processes reading the file see recent payments.

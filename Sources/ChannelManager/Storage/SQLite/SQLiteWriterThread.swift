@@ -15,12 +15,13 @@ final class SQLiteWriterThread: Sendable {
     /// first waiters need not wait for the whole queue to be applied.
     private let maxTicketsPerCommit: Int
     /// How this store stands to the payment journal: its owner (batches of payments alone are
-    /// made durable there, and every SQLite transaction folds it first), an observer (it writes
-    /// nothing), or neither. An observer that may write (``takeOver``) takes the journal over at
-    /// its first write after the store that owned it let go.
+    /// made durable there unless the store was opened without the journal, and every SQLite
+    /// transaction folds it first) or an observer (it writes nothing). An observer that may
+    /// write (``takeOver``) takes the journal over at its first write after the store that
+    /// owned it let go.
     private let standing: Mutex<SQLitePaymentJournal.Role>
-    /// The journal when the standing can never change (an owner, or a store without a
-    /// journal): read without the lock on every commit.
+    /// The journal when the standing can never change (an owner): read without the lock on
+    /// every commit.
     private let fixed: SQLitePaymentJournal?
     /// Whether the standing may change: it began as an observer.
     private let observing: Bool
@@ -49,9 +50,6 @@ final class SQLiteWriterThread: Sendable {
         switch journal {
         case .owner(let owned):
             fixed = owned
-            observing = false
-        case .none:
-            fixed = nil
             observing = false
         case .observer:
             fixed = nil

@@ -58,10 +58,14 @@ package final class SQLitePaymentJournal: Sendable {
     private let file: PaymentJournalFile
     private let identity: [UInt8]
     private let state: Mutex<State>
+    /// Whether batches of payments are written here; false for a store opened without the
+    /// journal, which still holds the file's lock (see ``open(pool:databasePath:blocks:use:observeOnly:)``).
+    let takesPayments: Bool
 
-    private init(file: PaymentJournalFile, identity: [UInt8], folded: UInt64) {
+    private init(file: PaymentJournalFile, identity: [UInt8], folded: UInt64, takesPayments: Bool) {
         self.file = file
         self.identity = identity
+        self.takesPayments = takesPayments
         state = Mutex(State(base: folded, nextSequence: folded + 1))
     }
 
@@ -70,20 +74,21 @@ package final class SQLitePaymentJournal: Sendable {
 
     /// What a store is to the journal of its file.
     enum Role: Sendable {
-        /// It owns the journal: payments go there.
+        /// It owns the journal (holds its lock): payments go there, unless the store was opened
+        /// without the journal (``takesPayments``).
         case owner(SQLitePaymentJournal)
         /// Another open store owns it, or this store is read-only: its reads lay the owner's
         /// unfolded payments over the database's rows, and it writes nothing.
         case observer(PaymentJournalObserver)
-        /// No journal (not wanted; whatever the file held was replayed).
-        case none
     }
 
     /// Opens the journal of `pool`'s database and replays what it holds into the database, then
     /// keeps it for writes when `use` is true. When another open store holds the journal, or
     /// `observeOnly` (a read-only store) says not to take it, this store observes it instead
-    /// (and replays nothing: the owner will fold it). Without `use` the replay still runs: the
-    /// journal may hold acknowledged payments.
+    /// (and replays nothing: the owner will fold it). Without `use` the replay still runs (the
+    /// journal may hold acknowledged payments), and the store still owns the journal, creating
+    /// an empty file if there was none: the journal's lock is what keeps one writer per file,
+    /// whether that writer journals its payments or not.
     ///
     /// A store that observes because another held the journal calls this again before each
     /// write, and so takes the journal over (replaying what the other left) once it is free.
@@ -93,7 +98,6 @@ package final class SQLitePaymentJournal: Sendable {
         let path = path(ofDatabase: databasePath)
         let (identity, folded) = try readMeta(pool)
         if observeOnly { return .observer(PaymentJournalObserver(path: path, identity: identity)) }
-        guard use || access(path, F_OK) == 0 else { return .none }
         guard let file = try PaymentJournalFile.open(path: path, blocks: blocks) else {
             return .observer(PaymentJournalObserver(path: path, identity: identity))
         }
@@ -103,12 +107,8 @@ package final class SQLitePaymentJournal: Sendable {
             try apply(records.flatMap(\.entries), folding: last.sequence, in: pool)
             lastFolded = last.sequence
         }
-        guard use else {
-            file.close()
-            return .none
-        }
-        try file.preallocate()
-        return .owner(SQLitePaymentJournal(file: file, identity: identity, folded: lastFolded))
+        if use { try file.preallocate() }
+        return .owner(SQLitePaymentJournal(file: file, identity: identity, folded: lastFolded, takesPayments: use))
     }
 
     /// Releases the file (and its lock).
@@ -135,6 +135,7 @@ package final class SQLitePaymentJournal: Sendable {
     /// of the file: returns each ticket's outcome (a payment for a channel not stored is
     /// refused) once the record is durable. Returns nil to leave the batch to an SQLite commit.
     func write(_ batch: ArraySlice<QueuedGroup>, pool: DatabasePool) throws -> [TicketOutcome]? {
+        guard takesPayments else { return nil }
         var payments: [JournaledPayment] = []
         payments.reserveCapacity(batch.count)
         for group in batch {
