@@ -83,7 +83,8 @@ let package = Package(
             name: "PaychanCrashChild",
             dependencies: ["BitcoinPrimitives", "ChannelStateMachine", "ChannelManager"]
         ),
-        .testTarget(name: "PaychanFuzzTests", dependencies: ["PaychanFuzzTargets", "ChannelManager", "BitcoinPrimitives"]),
+        .testTarget(
+            name: "PaychanFuzzTests", dependencies: ["PaychanFuzzTargets", "ChannelManager", "BitcoinPrimitives"]),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "CShims"]),
         .testTarget(
             name: "ChannelStateMachineTests", dependencies: ["ChannelStateMachine", "BitcoinPrimitives", "CShims"]),
