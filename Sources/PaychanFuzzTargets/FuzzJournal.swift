@@ -156,7 +156,7 @@ struct FuzzJournalSource: PaymentJournalPrefixReading {
     var size: Int { bytes.count / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize }
 
     func withPrefix<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T {
-        let limit = min(max(0, count), size) / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
+        let limit = prefixLimit(count)
         return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<limit])) }
     }
 }

@@ -81,7 +81,7 @@ final class PaymentJournalFile: @unchecked Sendable {
     /// The file's first `count` bytes (at most ``size``; whole blocks; a shorter file reads
     /// short).
     func withPrefix<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T {
-        let limit = min(max(0, count), size) / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
+        let limit = prefixLimit(count)
         var total = 0
         while total < limit {
             let count = pread(descriptor, buffer.baseAddress! + total, limit - total, off_t(total))

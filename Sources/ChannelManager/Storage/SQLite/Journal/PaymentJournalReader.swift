@@ -14,6 +14,14 @@ package protocol PaymentJournalPrefixReading {
     func withPrefix<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T
 }
 
+extension PaymentJournalPrefixReading {
+    /// How many bytes a prefix of `count` bytes holds at most: whole blocks, no more than the
+    /// file.
+    package func prefixLimit(_ count: Int) -> Int {
+        min(max(0, count), size) / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
+    }
+}
+
 extension PaymentJournalFile: PaymentJournalPrefixReading {}
 
 /// A read-only view of a journal file that another store owns, for an observer's reads
@@ -51,7 +59,7 @@ final class PaymentJournalReader: PaymentJournalPrefixReading {
     deinit { _ = Glibc.close(descriptor) }
 
     func withPrefix<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> T) throws(StoreError) -> T {
-        let limit = min(max(0, count), size) / PaymentJournalRecord.blockSize * PaymentJournalRecord.blockSize
+        let limit = prefixLimit(count)
         if bytes.count < limit { try readMore(upTo: limit) }
         let available = min(bytes.count, limit)
         return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<available])) }

@@ -117,9 +117,7 @@ package enum PaymentJournalRecord {
     package static func decode(
         _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
     ) -> (entries: [JournaledPayment], size: Int)? {
-        var reader = ByteReader(file, from: offset)
-        guard reader.take(4) == magic, reader.take(16) == identity, reader.uint64() == base,
-            reader.uint64() == sequence, let length = reader.uint32().map(Int.init),
+        guard let length = payloadLength(file, at: offset, identity: identity, base: base, sequence: sequence),
             length <= file.count - offset - headerSize - checksumSize
         else { return nil }
         let payloadStart = offset + headerSize
@@ -141,11 +139,21 @@ package enum PaymentJournalRecord {
     package static func declaredSize(
         _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
     ) -> Int? {
+        payloadLength(file, at: offset, identity: identity, base: base, sequence: sequence).map {
+            recordSize(payloadSize: $0)
+        }
+    }
+
+    /// The payload length in the header at `offset`, if that header has this identity, base and
+    /// sequence number.
+    private static func payloadLength(
+        _ file: UnsafeRawBufferPointer, at offset: Int, identity: [UInt8], base: UInt64, sequence: UInt64
+    ) -> Int? {
         var reader = ByteReader(file, from: offset)
         guard reader.take(4) == magic, reader.take(16) == identity, reader.uint64() == base,
-            reader.uint64() == sequence, let length = reader.uint32().map(Int.init)
+            reader.uint64() == sequence
         else { return nil }
-        return recordSize(payloadSize: length)
+        return reader.uint32().map(Int.init)
     }
 
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
