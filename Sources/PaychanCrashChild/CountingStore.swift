@@ -121,6 +121,11 @@ final class CountingStore: ChannelStore {
         return try await inner.walletOutputs(unspentOnly: unspentOnly)
     }
 
+    func chainIndex() async throws(StoreError) -> ChainIndex {
+        await handOverAll()
+        return try await inner.chainIndex()
+    }
+
     func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int {
         await handOverAll()
         let count = try await inner.pruneEndedChannels(endedBefore: cutoff)

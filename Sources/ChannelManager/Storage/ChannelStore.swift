@@ -9,7 +9,8 @@ public struct StoreTicket: Sendable, Hashable, Comparable {
     public static func < (lhs: StoreTicket, rhs: StoreTicket) -> Bool { lhs.sequence < rhs.sequence }
 }
 
-/// Durable storage for channels (both roles), wallet outputs and key indexes.
+/// Durable storage for channels (both roles), wallet outputs, key indexes and the chain
+/// follower's index (``ChainIndexStore``).
 ///
 /// Writes are enqueued without waiting (``enqueue(_:)``) and applied in enqueue order; callers
 /// wait for durability with ``waitUntilDurable(_:)`` before releasing any effect that depends on
@@ -28,7 +29,7 @@ public struct StoreTicket: Sendable, Hashable, Comparable {
 ///   (and any committed with it) with that error, and the store with them: every later ticket,
 ///   read and reservation throws `.failed` until the store is opened again. Nothing of the
 ///   failed tickets is applied.
-public protocol ChannelStore: AnyObject, Sendable {
+public protocol ChannelStore: ChainIndexStore {
     /// Enqueues writes, to be applied in order. Never blocks on IO.
     func enqueue(_ writes: [StoreWrite]) -> StoreTicket
     /// Returns once the ticket's writes (and all before them) are durable; throws if they failed

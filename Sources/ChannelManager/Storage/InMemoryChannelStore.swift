@@ -125,6 +125,13 @@ public final class InMemoryChannelStore: ChannelStore {
         }.sorted(by: StoreOrdering.wallet)
     }
 
+    public func chainIndex() async throws(StoreError) -> ChainIndex {
+        try state.withLock { locked throws(StoreError) in
+            try locked.checkNotFailed()
+            return locked.content.chainIndex
+        }
+    }
+
     public func pruneEndedChannels(endedBefore cutoff: UInt64) async throws(StoreError) -> Int {
         try state.withLock { locked throws(StoreError) in
             try locked.checkNotFailed()

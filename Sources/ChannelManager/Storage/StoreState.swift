@@ -15,6 +15,7 @@ import ChannelStateMachine
 ///   state forgets it. ``prune(endedBefore:)`` deletes channels that ended before a cutoff.
 /// - Adding a wallet output that is already stored keeps the stored one; marking a missing
 ///   output spent is `.inconsistent`.
+/// - `.chainIndex` writes follow ``ChainIndex/apply(_:)``.
 struct StoreState: Sendable {
     var serverChannels: [Hash256: ServerChannelRecord] = [:]
     var clientChannels: [Hash256: ClientChannelRecord] = [:]
@@ -24,6 +25,7 @@ struct StoreState: Sendable {
     var clientEndedAt: [Hash256: UInt64] = [:]
     var walletOutputs: [OutPoint: WalletOutput] = [:]
     var nextKeyIndex: [KeyFamily: UInt32] = [:]
+    var chainIndex = ChainIndex()
 
     /// Applies one write; throws `.inconsistent` when it refers to a record that is missing.
     mutating func apply(_ write: StoreWrite, now: UInt64) throws(StoreError) {
@@ -71,6 +73,8 @@ struct StoreState: Sendable {
             }
             // The abandoned transaction's own outputs (its change) will never exist.
             walletOutputs = walletOutputs.filter { $0.key.txid != txid }
+        case .chainIndex(let update):
+            try chainIndex.apply(update)
         }
     }
 

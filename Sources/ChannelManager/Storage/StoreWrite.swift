@@ -14,6 +14,8 @@ public enum StoreWrite: Sendable, Hashable {
     /// A transaction the wallet signed was abandoned: its inputs are spendable again, and the
     /// outputs it would have created (its change) are deleted.
     case walletSpendAbandoned(spendingTxid: Hash256)
+    /// A change to the chain follower's index (see ``ChainIndex/apply(_:)`` for the rules).
+    case chainIndex(ChainIndexUpdate)
 }
 
 /// Which sequence of derived keys an index belongs to. Indexes are reserved durably and never

@@ -8,7 +8,7 @@ import Testing
 /// Files written by older and newer schema versions.
 @Suite("SQLiteChannelStore schema migrations")
 struct SQLiteMigrationTests {
-    @Test("a v1 file from disk migrates to v3; every record reads back exactly; new writes work")
+    @Test("a v1 file from disk migrates to v4; every record reads back exactly; new writes work")
     func migratesCommittedV1File() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
@@ -62,10 +62,13 @@ struct SQLiteMigrationTests {
                             signature: [9])),
                     .client(.state(contractTxid: clients[0].contractTxid, .settled, settlement: nil)),
                 ])
+                // v4: an empty chain index, written like any other.
+                #expect(try await store.chainIndex() == ChainIndex())
+                try await store.write([.chainIndex(.cursor(BlockPosition(height: 7, hash: fresh.contractTxid)))])
             }
             #expect(
                 try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == [
-                    "v1", "v2", "v3",
+                    "v1", "v2", "v3", "v4",
                 ])
 
             clock.advance(to: 9_500)
@@ -76,6 +79,7 @@ struct SQLiteMigrationTests {
                     == 4_242)
             #expect(try await store.serverChannel(contractTxid: StoreFixtures.server(150).contractTxid) != nil)
             #expect(try await store.clientChannel(contractTxid: clients[0].contractTxid)?.state == .settled)
+            #expect(try await store.chainIndex().cursor?.height == 7)
             // Channels that had ended in v1 were stamped with the upgrade time (9 000).
             #expect(try await store.pruneEndedChannels(endedBefore: 9_000) == 0)
             #expect(try await store.pruneEndedChannels(endedBefore: 9_001) == 3)

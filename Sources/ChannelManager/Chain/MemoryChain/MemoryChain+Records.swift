@@ -49,8 +49,16 @@ extension MemoryChain {
         /// UNIX seconds: the clock's time, or one second past the median time past if that is
         /// later (block timestamps must exceed it).
         public let timestamp: UInt64
-        /// The transactions in the block, in order.
+        /// The transactions in the block, in order (without the placeholder coinbase of a block
+        /// that has none of its own: see ``MemoryChain/block(_:)``).
         public let txids: [Hash256]
+        /// The block's header: regtest `bits` met, the merkle root of its transactions (the
+        /// placeholder coinbase first, if it has one), the previous block's hash.
+        public let header: BlockHeader
+        /// The header's hash.
+        public let hash: Hash256
+        /// The coinbase that makes a block without one of its own a real block.
+        let placeholderCoinbase: Transaction?
     }
 
     /// An unspent output.

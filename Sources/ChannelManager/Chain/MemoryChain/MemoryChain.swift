@@ -39,7 +39,7 @@ import Synchronization
 /// Every accepted transaction is kept with the outputs it spent (``history``), including the
 /// ones replaced later.
 public final class MemoryChain: ChainBackend {
-    private let state: Mutex<MemoryChainState>
+    let state: Mutex<MemoryChainState>
     private let clock: any ManagerClock
 
     /// An empty chain (a genesis block stamped with the clock's time).

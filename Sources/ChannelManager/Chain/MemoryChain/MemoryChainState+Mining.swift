@@ -40,8 +40,10 @@ extension MemoryChainState {
         }
         mempool = waiting
         for txid in included { records[txid]?.state = .confirmed(height: height) }
-        let block = MemoryChain.Block(height: height, timestamp: timestamp, txids: included)
-        blocks.append(block)
+        let block = sealedBlock(
+            height: height, timestamp: timestamp, transactions: included.compactMap { records[$0]?.transaction },
+            txids: included)
+        append(block)
         return block
     }
 
@@ -79,7 +81,7 @@ extension MemoryChainState {
         records[txid] = MemoryChain.Record(
             transaction: coinbase, txid: txid, spentOutputs: [nil], fee: nil, acceptedAt: now,
             state: .confirmed(height: height))
-        blocks.append(MemoryChain.Block(height: height, timestamp: timestamp, txids: [txid]))
+        append(sealedBlock(height: height, timestamp: timestamp, transactions: [coinbase], txids: [txid]))
         return coinbase
     }
 }

@@ -21,15 +21,26 @@ struct MemoryChainState: Sendable {
     /// The live transaction spending each outpoint (known or not).
     var spenders: [OutPoint: Hash256] = [:]
     var blocks: [MemoryChain.Block]
+    /// The height of each block, by hash.
+    var blockHeights: [Hash256: Int] = [:]
     /// Makes every funding coinbase unique.
     var coinbaseCounter: UInt64 = 0
 
     init(configuration: MemoryChain.Configuration, genesisTime: UInt64) {
         self.configuration = configuration
-        blocks = [MemoryChain.Block(height: 0, timestamp: genesisTime, txids: [])]
+        blocks = []
+        let genesis = sealedBlock(height: 0, timestamp: genesisTime, transactions: [], txids: [])
+        blocks = [genesis]
+        blockHeights = [genesis.hash: 0]
     }
 
     var tipHeight: Int { blocks.count - 1 }
+
+    /// Appends a block sealed by ``sealedBlock(height:timestamp:transactions:txids:)``.
+    mutating func append(_ block: MemoryChain.Block) {
+        blocks.append(block)
+        blockHeights[block.hash] = block.height
+    }
 
     /// BIP113 median time past of the tip: the median of the last 11 block timestamps.
     var medianTimePast: UInt64 {

@@ -260,6 +260,10 @@ public final class SQLiteChannelStore: ChannelStore {
         try await read { try SQLiteReads.walletOutputs($0, unspentOnly: unspentOnly) }
     }
 
+    public func chainIndex() async throws(StoreError) -> ChainIndex {
+        try await read { try SQLiteChainIndexReads.chainIndex($0) }
+    }
+
     /// Runs a query once every write enqueued before it is settled. A channel read passes
     /// `overlay`: the payment journal is folded first, and payments journaled by another store
     /// on the same file are laid over the result (see ``usesPaymentJournal``).

@@ -40,6 +40,8 @@ struct SQLiteRowDecoder {
         }
     }
 
+    func isNull(_ index: Int) -> Bool { values[index].isNull }
+
     func int64(_ index: Int, _ column: String) throws(StoreError) -> Int64 {
         guard case .int64(let value) = values[index].storage else { throw corrupt(column, "is not an INTEGER") }
         return value

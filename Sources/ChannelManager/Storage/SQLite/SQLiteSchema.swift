@@ -11,6 +11,12 @@ import GRDB
 ///   `client_channels(server_id, state)` for reopening a server's channels. Channels that had
 ///   already ended when a v1 file is upgraded get the time of the upgrade.
 ///
+/// - `v3`: the payment journal's identity and how far it has been folded (`store_meta` rows).
+/// - `v4`: the chain follower's index: `chain_cursor` (one row), `chain_watched_outpoints` (with
+///   the spending transaction, its block's height and hash), `chain_watched_transactions` (our
+///   own transaction to rebroadcast, the block, whether a reorg took it off the chain) and
+///   `chain_watched_scripts`.
+///
 /// The file also carries `PRAGMA application_id` = ``applicationID``, so the store refuses to
 /// adopt a database some other program wrote.
 @_spi(StoreTesting)
@@ -18,7 +24,7 @@ public enum SQLiteSchema {
     /// `PRAGMA application_id` of a channel database: "PYCH".
     public static let applicationID: Int32 = 0x5059_4348
     /// Every migration this version knows, oldest first.
-    public static let migrationIdentifiers = ["v1", "v2", "v3"]
+    public static let migrationIdentifiers = ["v1", "v2", "v3", "v4"]
 
     /// The migrator. `now` (UNIX seconds) stamps channels that had ended before `v2`.
     public static func migrator(now: UInt64) -> DatabaseMigrator {
@@ -36,6 +42,8 @@ public enum SQLiteSchema {
         // v3: the payment journal's identity and how far it has been folded. Its rows also
         // keep an older version, which knows nothing of the journal, from opening the file.
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
+        // v4: the chain follower's index (``ChainIndex``).
+        migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
         return migrator
     }
 
@@ -115,5 +123,34 @@ public enum SQLiteSchema {
     private static let v3 = """
         INSERT INTO store_meta (key, value) VALUES ('payment_journal_id', lower(hex(randomblob(16))));
         INSERT INTO store_meta (key, value) VALUES ('payment_journal_folded', '0');
+        """
+
+    private static let v4 = """
+        CREATE TABLE chain_cursor (
+            id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+            height INTEGER NOT NULL,
+            block_hash BLOB NOT NULL
+        );
+
+        CREATE TABLE chain_watched_outpoints (
+            txid BLOB NOT NULL,
+            output_index INTEGER NOT NULL,
+            spending_tx BLOB,
+            spent_height INTEGER,
+            spent_block BLOB,
+            PRIMARY KEY (txid, output_index)
+        );
+
+        CREATE TABLE chain_watched_transactions (
+            txid BLOB PRIMARY KEY NOT NULL,
+            own_tx BLOB,
+            block_height INTEGER,
+            block_hash BLOB,
+            left_chain INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE chain_watched_scripts (
+            script BLOB PRIMARY KEY NOT NULL
+        );
         """
 }

@@ -134,6 +134,38 @@ struct SQLiteWriteApplier {
             try statement(.walletAbandon).execute(arguments: [spendingTxid.blob])
             // The abandoned transaction's own outputs (its change) will never exist.
             try statement(.walletDropOutputsOf).execute(arguments: [spendingTxid.blob])
+        case .chainIndex(let update):
+            try apply(update)
+        }
+    }
+
+    /// Applies a chain index update by ``ChainIndex/apply(_:)``'s rules: checks first, and an
+    /// update of an item not watched changes no row.
+    private mutating func apply(_ update: ChainIndexUpdate) throws {
+        switch update {
+        case .cursor(let position):
+            try ChainIndex.checkHeight(position)
+            try statement(.chainCursor).execute(arguments: [Int64(position.height), position.hash.blob])
+        case .watchOutpoint(let outpoint):
+            try statement(.chainWatchOutpoint).execute(arguments: [outpoint.txid.blob, Int64(outpoint.index)])
+        case .watchTransaction(let txid, let own):
+            if let own { try ChainIndex.checkOwn(own, txid) }
+            try statement(.chainWatchTransaction).execute(arguments: [txid.blob, own?.serialized.blob])
+        case .watchScript(let script):
+            try statement(.chainWatchScript).execute(arguments: [script.bytes.blob])
+        case .outpointSpend(let outpoint, let spend):
+            if let spend { try ChainIndex.checkHeight(spend.block) }
+            try statement(.chainOutpointSpend).execute(arguments: [
+                spend?.transaction.serialized.blob, spend.map { Int64($0.block.height) }, spend?.block.hash.blob,
+                outpoint.txid.blob, Int64(outpoint.index),
+            ])
+            guard db.changesCount == 1 else { throw ChainIndex.notWatched("outpoint \(outpoint)") }
+        case .transactionBlock(let txid, let block, let leftChain):
+            if let block { try ChainIndex.checkHeight(block) }
+            try statement(.chainTransactionBlock).execute(arguments: [
+                block.map { Int64($0.height) }, block?.hash.blob, leftChain, txid.blob,
+            ])
+            guard db.changesCount == 1 else { throw ChainIndex.notWatched("transaction \(txid.displayHex)") }
         }
     }
 

@@ -21,6 +21,12 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
     case keyIndexWrite
     case pruneServer
     case pruneClient
+    case chainCursor
+    case chainWatchOutpoint
+    case chainWatchTransaction
+    case chainWatchScript
+    case chainOutpointSpend
+    case chainTransactionBlock
 
     /// The statement's SQL.
     public var sql: String {
@@ -101,6 +107,34 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
             return "DELETE FROM server_channels WHERE ended_at < ?"
         case .pruneClient:
             return "DELETE FROM client_channels WHERE ended_at < ?"
+        case .chainCursor:
+            return """
+                INSERT INTO chain_cursor (id, height, block_hash) VALUES (1, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET height = excluded.height, block_hash = excluded.block_hash
+                """
+        case .chainWatchOutpoint:
+            return """
+                INSERT INTO chain_watched_outpoints (txid, output_index) VALUES (?, ?)
+                ON CONFLICT (txid, output_index) DO NOTHING
+                """
+        case .chainWatchTransaction:
+            return """
+                INSERT INTO chain_watched_transactions (txid, own_tx) VALUES (?, ?)
+                ON CONFLICT (txid) DO UPDATE SET own_tx = COALESCE(excluded.own_tx, own_tx)
+                """
+        case .chainWatchScript:
+            return
+                "INSERT INTO chain_watched_scripts (script) VALUES (COALESCE(?, x'')) ON CONFLICT (script) DO NOTHING"
+        case .chainOutpointSpend:
+            return """
+                UPDATE chain_watched_outpoints SET spending_tx = ?, spent_height = ?, spent_block = ?
+                WHERE txid = ? AND output_index = ?
+                """
+        case .chainTransactionBlock:
+            return """
+                UPDATE chain_watched_transactions SET block_height = ?, block_hash = ?, left_chain = ?
+                WHERE txid = ?
+                """
         }
     }
 }
