@@ -10,8 +10,15 @@ public enum ChannelTCPError: Error, Sendable, CustomStringConvertible {
     case bindFailed(host: String, port: Int, reason: String)
     /// The connection to the server could not be made (refused, unreachable, timed out).
     case connectFailed(host: String, port: Int, reason: String)
-    /// The client manager refused a new session.
+    /// The client manager refused a new session, or the session failed in a way that trying
+    /// another address would not mend (the server answered `ERROR`, the store failed, the
+    /// wallet could not fund the channel).
     case session(ClientSessionError)
+    /// ``ChannelTCPClient/open(value:servers:serverID:clientManager:configuration:)`` tried
+    /// every address once, in order, and none opened (or reopened) a channel: each attempt
+    /// says why (the connection was refused or timed out, it closed before the channel was
+    /// open, the server did not answer in time).
+    case noServerReachable([ChannelTCPClient.FailedAttempt])
 
     public var description: String {
         switch self {
@@ -20,6 +27,9 @@ public enum ChannelTCPError: Error, Sendable, CustomStringConvertible {
         case .bindFailed(let host, let port, let reason): return "cannot listen on \(host):\(port): \(reason)"
         case .connectFailed(let host, let port, let reason): return "cannot connect to \(host):\(port): \(reason)"
         case .session(let error): return error.description
+        case .noServerReachable(let attempts):
+            guard !attempts.isEmpty else { return "no server address was given" }
+            return "no server opened a channel: " + attempts.map(\.description).joined(separator: "; ")
         }
     }
 }

@@ -100,6 +100,12 @@ final class RunningServer {
         return process.terminationStatus
     }
 
+    /// Sends SIGKILL (no chance to clean up) and waits until it is gone.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     deinit { if process.isRunning { process.terminate() } }
 }
 

@@ -111,9 +111,18 @@ public final class ClientSession: Sendable {
                 guard !state.ended else { return .ended(state.endReason ?? .connectionClosed) }
                 state.machine = machine
                 state.openWaiter = waiter
+                // Held by this session from now on: released when the conversation ends, even
+                // if it ends before the server resumes the channel (so another session, at
+                // another address, can offer it instead of funding a new one).
+                if let candidate { state.contractTxid = candidate.contractTxid }
                 return nil
             }
-            if let refused { waiter.resume(returning: .failure(refused)) } else { input { $0.start(now: now) } }
+            if let refused {
+                if let candidate { manager.release(candidate.contractTxid, from: self) }
+                waiter.resume(returning: .failure(refused))
+            } else {
+                input { $0.start(now: now) }
+            }
         }
         return try result.get()
     }

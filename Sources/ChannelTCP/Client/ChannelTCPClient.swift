@@ -21,7 +21,9 @@ import Synchronization
 public enum ChannelTCPClient {
     /// Connects to `host:port` and returns a session on the new connection, ready for
     /// ``ClientSession/open(value:)``. `serverID` names the server in the client's store
-    /// (stored channels are reopened by it); it defaults to `"host:port"`.
+    /// (stored channels are reopened by it); it defaults to `"host:port"`. For a server reachable
+    /// at several addresses, tried in turn, see
+    /// ``open(value:servers:serverID:clientManager:configuration:)``.
     public static func connect(
         host: String, port: Int, clientManager: ClientManager, serverID: String? = nil,
         configuration: Configuration = Configuration()

@@ -13,15 +13,30 @@ struct ClientCommand: AsyncParsableCommand {
         abstract: "Open (or reopen) a payment channel to a server and pay over it.",
         discussion: """
             Keeps its channels in DIR/channels.sqlite (keys from DIR/seed, created with mode 0600 \
-            when absent). With a stored open channel to the same HOST:PORT that has money left, \
-            it reopens that channel instead of funding a new one. Exit status: 0 on success, \
-            1 for bad arguments or local failures, 2 when the server cannot be reached or does \
-            not answer within --reply-timeout, 3 when the server refused the channel or a payment (its error code is printed), 4 when the \
+            when absent). With a stored open channel to the same server that has money left, \
+            it reopens that channel instead of funding a new one. --server may list several \
+            addresses of one server (its nodes, a load balancer in front of them): they are tried \
+            in turn, each once, moving on when one cannot be reached, closes the connection before \
+            the channel is open or does not answer within --reply-timeout. The channel is stored \
+            under --server-id, by default the --server text exactly as given, so it is reopened \
+            through any of the addresses as long as that name stays the same. Exit status: 0 on \
+            success, 1 for bad arguments or local failures, 2 when no address can be reached or \
+            answers within --reply-timeout, 3 when the server refused the channel or a payment (its error code is printed), 4 when the \
             wallet or the channel holds too little money.
             """)
 
-    @Option(name: .long, help: "The server, HOST:PORT.")
+    @Option(
+        name: .long,
+        help: "The server, HOST:PORT, or several addresses of one server, HOST:PORT,HOST:PORT..., tried in turn.")
     var server: String
+
+    @Option(
+        name: .long,
+        help: """
+            The server's name in the channel store (stored channels are reopened by it). \
+            Default: the --server text exactly as given.
+            """)
+    var serverID: String?
 
     @Option(name: .long, help: "Directory for the channel store and seed (created when absent).")
     var dir: String
@@ -85,7 +100,17 @@ struct ClientCommand: AsyncParsableCommand {
         case "2-allow-1": selector = .v2AllowV1
         default: throw CommandFailure("--protocol must be 1, 2 or 2-allow-1, not \(`protocol`)")
         }
-        let address = try HostPort(server, option: "--server")
+        let addresses = try server.split(separator: ",", omittingEmptySubsequences: false).map {
+            (text) throws(CommandFailure) -> ServerAddress in
+            guard let address = try? HostPort(String(text), option: "--server") else {
+                throw CommandFailure(
+                    "--server must be HOST:PORT or several, HOST:PORT,HOST:PORT (for example 127.0.0.1:4242), not \(server)"
+                )
+            }
+            return ServerAddress(host: address.host, port: address.port)
+        }
+        let identity = serverID ?? server
+        guard !identity.isEmpty else { throw CommandFailure("--server-id must not be empty") }
         guard let value = try? Amount(satoshis: channelValue), value > .zero else {
             throw CommandFailure("--channel-value must be a positive number of satoshis")
         }
@@ -117,16 +142,20 @@ struct ClientCommand: AsyncParsableCommand {
         try await topUp(wallet, memoryChain, for: value)
 
         let session: ClientSession
-        do {
-            session = try await ChannelTCPClient.connect(
-                host: address.host, port: address.port, clientManager: manager, serverID: address.description,
-                configuration: ChannelTCPClient.Configuration(replyTimeout: .seconds(replyTimeout)))
-        } catch {
-            throw CommandFailure("cannot reach \(address): \(error)", exitCode: 2)
-        }
         let opened: OpenedChannel
-        do { opened = try await session.open(value: value) } catch {
-            throw Self.failure(error, doing: "open a channel")
+        do {
+            let served = try await ChannelTCPClient.open(
+                value: value, servers: addresses, serverID: identity, clientManager: manager,
+                configuration: ChannelTCPClient.Configuration(replyTimeout: .seconds(replyTimeout)))
+            (session, opened) = (served.session, served.channel)
+        } catch {
+            switch error {
+            case .noServerReachable(let attempts):
+                let tried = attempts.map(\.description).joined(separator: "; ")
+                throw CommandFailure("cannot reach \(server) (each address tried once): \(tried)", exitCode: 2)
+            case .session(let sessionError): throw Self.failure(sessionError, doing: "open a channel")
+            default: throw CommandFailure("cannot open a channel: \(error)")
+            }
         }
         var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
         let txid = opened.contractTxid.displayHex
