@@ -9,8 +9,13 @@ public struct ChainSpend: Sendable, Hashable {
     public let block: BlockPosition
 
     public init(transaction: Transaction, block: BlockPosition) {
+        self.init(transaction: transaction, txid: transaction.txid, block: block)
+    }
+
+    /// With the txid already computed.
+    init(transaction: Transaction, txid: Hash256, block: BlockPosition) {
         self.transaction = transaction
-        self.txid = transaction.txid
+        self.txid = txid
         self.block = block
     }
 }
