@@ -102,6 +102,37 @@ extension ChannelTCPSuite {
             await bed.shutdown()
         }
 
+        @Test(
+            "a silent address is passed over after the reply timeout (or, with none, the handshake timeout)",
+            arguments: [
+                ChannelTCPClient.Configuration(handshakeTimeout: .seconds(30), replyTimeout: .milliseconds(300)),
+                ChannelTCPClient.Configuration(handshakeTimeout: .milliseconds(300), replyTimeout: nil),
+            ])
+        func silentPassedOver(configuration: ChannelTCPClient.Configuration) async throws {
+            let bed = try await TCPTestbed()
+            let silent = try await FailoverAddresses.silent()
+            let started = ContinuousClock.now
+            let served = try await ChannelTCPClient.open(
+                value: Self.sats(400_000), servers: [silent.address, bed.address], clientManager: bed.client,
+                configuration: configuration)
+            #expect(ContinuousClock.now - started < .seconds(20))
+            #expect(served.address == bed.address)
+            #expect(!served.channel.resumed)
+            #expect(served.failedAttempts.map(\.address) == [silent.address])
+            switch served.failedAttempts.first?.error {
+            case .session(.ended(.localError(let error))):
+                #expect(configuration.replyTimeout != nil && error.code == .timeout)
+            case .session(.ended(.connectionClosed)):
+                #expect(configuration.replyTimeout == nil)
+            default:
+                Issue.record("unexpected \(served.failedAttempts)")
+            }
+            try await served.session.pay(Self.sats(1_000))
+            #expect(try await bed.client.channels().count == 1)
+            try await silent.listener.close()
+            await bed.shutdown()
+        }
+
         @Test("a server that answers ERROR is not passed over for the next address")
         func remoteErrorEndsTheAttempts() async throws {
             // The client asks for protocol 1; a server that speaks only 2 answers with ERROR.

@@ -13,6 +13,13 @@ enum FailoverAddresses {
         return ServerAddress(host: TCPTestbed.host, port: port)
     }
 
+    /// A listener that accepts connections and never says anything. Close it when done.
+    static func silent() async throws -> (address: ServerAddress, listener: any Channel) {
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: TCPTestbed.host, port: 0).get()
+        return (ServerAddress(host: TCPTestbed.host, port: listener.localAddress?.port ?? 0), listener)
+    }
+
     /// A listener that accepts each connection and closes it at once, as a TCP load balancer
     /// does when no server behind it answers. Close it when done.
     static func dropping() async throws -> (address: ServerAddress, listener: any Channel) {
