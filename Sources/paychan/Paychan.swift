@@ -7,6 +7,6 @@ struct Paychan: AsyncParsableCommand {
         abstract: "Bitcoin micropayment channels, wire-compatible with bitcoinj's paymentchannel.proto.",
         subcommands: [
             DemoCommand.self, ServerCommand.self, ClientCommand.self, ChannelsCommand.self, CloseCommand.self,
-            BenchCommand.self, LoadCommand.self,
+            BenchCommand.self, LoadCommand.self, WalletCommand.self,
         ])
 }

@@ -9,6 +9,8 @@ public struct FundingError: Error, Hashable, Sendable, CustomStringConvertible {
         case unavailable
         /// The wallet refuses the request (for example a dust or zero output).
         case refused
+        /// The chain refused the transaction the wallet signed (its inputs were released).
+        case broadcastRefused(ChainError.Kind)
     }
 
     public let kind: Kind

@@ -14,8 +14,12 @@ enum StoreOrdering {
     }
 
     static func wallet(_ a: WalletOutput, _ b: WalletOutput) -> Bool {
-        a.outpoint.txid != b.outpoint.txid
-            ? displayOrderLess(a.outpoint.txid, b.outpoint.txid) : a.outpoint.index < b.outpoint.index
+        outpoint(a.outpoint, b.outpoint)
+    }
+
+    /// Outpoints by txid (display order), then index.
+    static func outpoint(_ a: OutPoint, _ b: OutPoint) -> Bool {
+        a.txid != b.txid ? displayOrderLess(a.txid, b.txid) : a.index < b.index
     }
 
     /// Whether `a`'s display hex sorts before `b`'s: display order is the internal bytes reversed.

@@ -14,7 +14,8 @@ import ChannelStateMachine
 ///   or refunded). The first time it does, the store notes when (its clock); leaving an ended
 ///   state forgets it. ``prune(endedBefore:)`` deletes channels that ended before a cutoff.
 /// - Adding a wallet output that is already stored keeps the stored one; marking a missing
-///   output spent is `.inconsistent`.
+///   output spent, or updating a missing output, is `.inconsistent`; removing a missing output
+///   does nothing.
 /// - `.chainIndex` writes follow ``ChainIndex/apply(_:)``.
 struct StoreState: Sendable {
     var serverChannels: [Hash256: ServerChannelRecord] = [:]
@@ -75,6 +76,11 @@ struct StoreState: Sendable {
             walletOutputs = walletOutputs.filter { $0.key.txid != txid }
         case .chainIndex(let update):
             try chainIndex.apply(update)
+        case .walletOutputUpdated(let output):
+            guard walletOutputs[output.outpoint] != nil else { throw Self.missingOutput(output.outpoint) }
+            walletOutputs[output.outpoint] = output
+        case .walletOutputRemoved(let outpoint):
+            walletOutputs[outpoint] = nil
         }
     }
 

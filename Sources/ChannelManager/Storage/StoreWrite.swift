@@ -16,6 +16,11 @@ public enum StoreWrite: Sendable, Hashable {
     case walletSpendAbandoned(spendingTxid: Hash256)
     /// A change to the chain follower's index (see ``ChainIndex/apply(_:)`` for the rules).
     case chainIndex(ChainIndexUpdate)
+    /// Replaces a stored wallet output (the one with the same outpoint) whole: its
+    /// confirmation, or its spend, as the chain showed them. A missing output is `.inconsistent`.
+    case walletOutputUpdated(WalletOutput)
+    /// Forgets a wallet output (its transaction left the chain); nothing when it is not stored.
+    case walletOutputRemoved(OutPoint)
 }
 
 /// Which sequence of derived keys an index belongs to. Indexes are reserved durably and never

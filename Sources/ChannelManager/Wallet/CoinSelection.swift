@@ -2,9 +2,10 @@ import BitcoinPrimitives
 
 /// Which wallet outputs fund a payment, and what is left as change: largest first.
 ///
-/// Sizes are measured on the transaction itself, built with placeholder witnesses at least as
-/// long as the real ones (73 bytes for a signature of at most 72, and a 33-byte key per input),
-/// so the fee is never below the requested rate and at most a few bytes' worth above it.
+/// Sizes are measured on the transaction itself, built with placeholder signatures at least as
+/// long as the real ones (73 bytes for a signature of at most 72, and a 33-byte key per input,
+/// in the witness of a P2WPKH input or the scriptSig of a P2PKH one), so the fee is never below
+/// the requested rate and at most a few bytes' worth above it.
 struct CoinSelection {
     /// The outputs to spend, in input order.
     let inputs: [WalletOutput]
@@ -16,14 +17,23 @@ struct CoinSelection {
     /// The weight one P2WPKH input adds: 41 base bytes, and the witness (item count, a
     /// 73-byte signature and a 33-byte key with their lengths).
     static let inputWeight = 41 * 4 + 1 + 1 + 73 + 1 + 33
+    /// The weight one P2PKH input adds: 41 base bytes and a 108-byte scriptSig (its length, a
+    /// 73-byte signature and a 33-byte key with their pushes), all base data; plus the empty
+    /// witness it needs beside segwit inputs.
+    static let legacyInputWeight = (41 + 1 + 73 + 1 + 33) * 4 + 1
     /// A stand-in for the change script (any P2WPKH script has the same size).
     static let placeholderChangeScript = Script(bytes: [0x00, 20] + [UInt8](repeating: 0, count: 20))
+
+    /// The weight spending `output` adds.
+    static func inputWeight(of output: WalletOutput) -> Int {
+        if case .p2pkh = output.scriptPubKey.template { return legacyInputWeight }
+        return inputWeight
+    }
 
     /// Outputs worth more than the fee to spend them at `feeRate`; the others would only
     /// lower the total.
     static func economical(_ outputs: [WalletOutput], feeRate: FeeRate) -> [WalletOutput] {
-        let inputFee = (try? feeRate.fee(forWeight: inputWeight)) ?? .maxMoney
-        return outputs.filter { $0.value > inputFee }
+        outputs.filter { $0.value > ((try? feeRate.fee(forWeight: inputWeight(of: $0))) ?? .maxMoney) }
     }
 
     /// Picks `candidates` largest first until they pay `output` and the fee at `feeRate`.
@@ -59,17 +69,25 @@ struct CoinSelection {
             "the wallet holds \(total) spendable, paying \(output.value) needs \(output.value) + \(allFee) fee")
     }
 
-    /// The fee at `feeRate` for a transaction spending `inputs` (at least `minimumInputs`)
-    /// to `outputs`, measured with placeholder witnesses.
+    /// The fee at `feeRate` for a transaction spending `inputs` (at least `minimumInputs`, the
+    /// missing ones counted as P2WPKH) to `outputs`, measured with placeholder signatures.
     static func fee(
         inputs: [WalletOutput], outputs: [TransactionOutput], feeRate: FeeRate, minimumInputs: Int = 0
     ) -> Amount {
-        let count = max(inputs.count, minimumInputs)
-        let placeholder = TransactionInput(
-            previousOutput: OutPoint(txid: .zero, index: 0),
-            witness: [[UInt8](repeating: 0, count: 73), [UInt8](repeating: 0, count: 33)])
-        let transaction = Transaction(
-            version: 2, inputs: Array(repeating: placeholder, count: count), outputs: outputs, lockTime: 0)
+        let signature = [UInt8](repeating: 0, count: 73)
+        let key = [UInt8](repeating: 0, count: 33)
+        var placeholders = inputs.map { input in
+            if case .p2pkh = input.scriptPubKey.template {
+                var builder = ScriptBuilder()
+                builder.push(signature)
+                builder.push(key)
+                return TransactionInput(previousOutput: OutPoint(txid: .zero, index: 0), scriptSig: builder.script)
+            }
+            return TransactionInput(previousOutput: OutPoint(txid: .zero, index: 0), witness: [signature, key])
+        }
+        let segwit = TransactionInput(previousOutput: OutPoint(txid: .zero, index: 0), witness: [signature, key])
+        placeholders += Array(repeating: segwit, count: max(minimumInputs - inputs.count, 0))
+        let transaction = Transaction(version: 2, inputs: placeholders, outputs: outputs, lockTime: 0)
         return (try? feeRate.fee(forVirtualSize: transaction.virtualSize)) ?? .maxMoney
     }
 }

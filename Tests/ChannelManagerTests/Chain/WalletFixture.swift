@@ -10,16 +10,30 @@ struct WalletFixture {
     let keychain: ChannelKeychain
     let wallet: SeedWallet
 
-    init(seed: String = "wallet seed") async throws {
+    init(seed: String = "wallet seed", configuration: WalletConfiguration = WalletConfiguration()) async throws {
         chain = MemoryChain(clock: clock)
         store = InMemoryChannelStore(clock: clock)
         keychain = try ChannelKeychain(seed: ChainFixtures.seed(seed))
-        wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain)
+        wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain, configuration: configuration)
     }
 
     /// A second wallet over the same store and seed, as after a restart.
-    func reopened() async throws -> SeedWallet {
-        try await SeedWallet(keychain: keychain, store: store, chain: chain)
+    func reopened(configuration: WalletConfiguration = WalletConfiguration()) async throws -> SeedWallet {
+        try await SeedWallet(keychain: keychain, store: store, chain: chain, configuration: configuration)
+    }
+
+    /// Hands `wallet` (the fixture's by default) the chain's blocks from `height` to the tip,
+    /// with their transactions, as a chain follower would.
+    func deliverBlocks(from height: Int, to wallet: SeedWallet? = nil) async throws {
+        for block in chain.blocks where block.height >= height {
+            let transactions = try block.txids.map { try #require(chain.transaction($0)) }
+            try await (wallet ?? self.wallet).blockConnected(transactions: transactions, height: block.height)
+        }
+    }
+
+    /// The P2WPKH script of the wallet key `family`/`index`.
+    func script(_ family: KeyFamily, _ index: UInt32) throws -> Script {
+        .p2wpkh(publicKey: try keychain.key(family, index: index).publicKey)
     }
 
     /// Funds the wallet with one coin per amount.

@@ -117,6 +117,38 @@ struct ChannelStoreConformanceTests {
         }
     }
 
+    @Test(
+        "wallet outputs: heights and spends from the chain are updated in place, removed, read back",
+        arguments: StoreKind.allCases)
+    func walletOutputChainFields(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var confirmed = try StoreFixtures.walletOutput(4)
+            confirmed.confirmedHeight = 120
+            let plain = try StoreFixtures.walletOutput(5)
+            try await store.write([.walletOutputAdded(confirmed), .walletOutputAdded(plain)])
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, plain])
+
+            var updated = plain
+            updated.confirmedHeight = 0
+            updated.spentBy = try StoreFixtures.hash(600, tag: 9)
+            updated.spendHeight = Int(Int32.max)
+            updated.spendLearntFromChain = true
+            try await store.write([.walletOutputUpdated(updated)])
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, updated])
+            #expect(try await store.walletOutputs(unspentOnly: true) == [confirmed])
+
+            // Back to unconfirmed and unspent.
+            try await store.write([.walletOutputUpdated(plain)])
+            #expect(Set(try await store.walletOutputs(unspentOnly: true)) == [confirmed, plain])
+
+            // Updating a missing output is refused alone; removing one twice is harmless.
+            let missing = try StoreFixtures.walletOutput(6)
+            await #expect(throws: StoreError.self) { try await store.write([.walletOutputUpdated(missing)]) }
+            try await store.write([.walletOutputRemoved(confirmed.outpoint), .walletOutputRemoved(confirmed.outpoint)])
+            #expect(try await store.walletOutputs(unspentOnly: false) == [plain])
+        }
+    }
+
     @Test("payments and states update stored records in place", arguments: StoreKind.allCases)
     func incrementalUpdates(kind: StoreKind) async throws {
         try await kind.withStore { store in

@@ -12,7 +12,10 @@ enum SQLiteRecordDecoding {
         contract_txid, version, server_id, contract, channel_value, refund, client_key_index, client_public_key,
         server_public_key, expiry, value_left, min_payment, state, settlement
         """
-    static let walletColumns = "txid, output_index, value, script_pub_key, key_family, key_index, spent_by"
+    static let walletColumns = """
+        txid, output_index, value, script_pub_key, key_family, key_index, spent_by, confirmed_height, spend_height,
+        spend_from_chain
+        """
 
     static func server(_ row: Row) throws(StoreError) -> ServerChannelRecord {
         var fields = try SQLiteRowDecoder(row, table: "server_channels", columnCount: 13)
@@ -51,7 +54,7 @@ enum SQLiteRecordDecoding {
     }
 
     static func walletOutput(_ row: Row) throws(StoreError) -> WalletOutput {
-        var fields = try SQLiteRowDecoder(row, table: "wallet_outputs", columnCount: 7)
+        var fields = try SQLiteRowDecoder(row, table: "wallet_outputs", columnCount: 10)
         let txid = try fields.hash(0, "txid")
         let index = try fields.uint32(1, "output_index")
         fields.identify(as: "\(txid.displayHex):\(index)")
@@ -62,7 +65,10 @@ enum SQLiteRecordDecoding {
         return WalletOutput(
             outpoint: OutPoint(txid: txid, index: index), value: try fields.amount(2, "value"),
             scriptPubKey: try fields.script(3, "script_pub_key"), keyFamily: family,
-            keyIndex: try fields.uint32(5, "key_index"), spentBy: try fields.optionalHash(6, "spent_by"))
+            keyIndex: try fields.uint32(5, "key_index"), spentBy: try fields.optionalHash(6, "spent_by"),
+            confirmedHeight: try fields.optionalHeight(7, "confirmed_height"),
+            spendHeight: try fields.optionalHeight(8, "spend_height"),
+            spendLearntFromChain: try fields.flag(9, "spend_from_chain"))
     }
 
     private static func checkTxid(_ txid: Hash256, _ contract: Transaction, _ fields: SQLiteRowDecoder)

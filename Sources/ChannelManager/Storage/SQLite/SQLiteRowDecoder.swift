@@ -75,6 +75,23 @@ struct SQLiteRowDecoder {
         return result
     }
 
+    /// A block height (0 to 2³¹ − 1), or NULL.
+    func optionalHeight(_ index: Int, _ column: String) throws(StoreError) -> Int? {
+        guard values[index].isNull == false else { return nil }
+        let value = try int64(index, column)
+        guard (0...Int64(Int32.max)).contains(value) else { throw corrupt(column, "\(value) is not a block height") }
+        return Int(value)
+    }
+
+    /// A flag stored as 0 or 1.
+    func flag(_ index: Int, _ column: String) throws(StoreError) -> Bool {
+        switch try int64(index, column) {
+        case 0: return false
+        case 1: return true
+        case let value: throw corrupt(column, "\(value) is not 0 or 1")
+        }
+    }
+
     /// A UNIX time, stored as the bit pattern of a `UInt64`.
     func time(_ index: Int, _ column: String) throws(StoreError) -> UInt64 {
         UInt64(bitPattern: try int64(index, column))

@@ -16,6 +16,10 @@ import GRDB
 ///   the spending transaction, its block's height and hash), `chain_watched_transactions` (our
 ///   own transaction to rebroadcast, the block, whether a reorg took it off the chain) and
 ///   `chain_watched_scripts`.
+/// - `v5-wallet-chain`: where the chain put each wallet output: `confirmed_height` (the block
+///   holding the transaction creating it), `spend_height` (the block holding its spender) and
+///   `spend_from_chain` (1 when the spend was seen in a block rather than signed by the wallet).
+///   Outputs of an upgraded file are unconfirmed until the wallet sees their blocks.
 ///
 /// The file also carries `PRAGMA application_id` = ``applicationID``, so the store refuses to
 /// adopt a database some other program wrote.
@@ -24,7 +28,7 @@ public enum SQLiteSchema {
     /// `PRAGMA application_id` of a channel database: "PYCH".
     public static let applicationID: Int32 = 0x5059_4348
     /// Every migration this version knows, oldest first.
-    public static let migrationIdentifiers = ["v1", "v2", "v3", "v4"]
+    public static let migrationIdentifiers = ["v1", "v2", "v3", "v4", "v5-wallet-chain"]
 
     /// The migrator. `now` (UNIX seconds) stamps channels that had ended before `v2`.
     public static func migrator(now: UInt64) -> DatabaseMigrator {
@@ -44,6 +48,7 @@ public enum SQLiteSchema {
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         // v4: the chain follower's index (``ChainIndex``).
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
+        migrator.registerMigration("v5-wallet-chain") { db in try db.execute(sql: v5WalletChain) }
         return migrator
     }
 
@@ -152,5 +157,9 @@ public enum SQLiteSchema {
         CREATE TABLE chain_watched_scripts (
             script BLOB PRIMARY KEY NOT NULL
         );
+    private static let v5WalletChain = """
+        ALTER TABLE wallet_outputs ADD COLUMN confirmed_height INTEGER;
+        ALTER TABLE wallet_outputs ADD COLUMN spend_height INTEGER;
+        ALTER TABLE wallet_outputs ADD COLUMN spend_from_chain INTEGER NOT NULL DEFAULT 0;
         """
 }

@@ -122,8 +122,19 @@ struct SQLiteWriteApplier {
             try statement(.walletAdd).execute(arguments: [
                 output.outpoint.txid.blob, Int64(output.outpoint.index), output.value.satoshis,
                 output.scriptPubKey.bytes.blob, Int64(output.keyFamily.rawValue), Int64(output.keyIndex),
-                output.spentBy?.blob,
+                output.spentBy?.blob, output.confirmedHeight.map { Int64($0) }, output.spendHeight.map { Int64($0) },
+                output.spendLearntFromChain,
             ])
+        case .walletOutputUpdated(let output):
+            try statement(.walletUpdate).execute(arguments: [
+                output.value.satoshis, output.scriptPubKey.bytes.blob, Int64(output.keyFamily.rawValue),
+                Int64(output.keyIndex), output.spentBy?.blob, output.confirmedHeight.map { Int64($0) },
+                output.spendHeight.map { Int64($0) }, output.spendLearntFromChain, output.outpoint.txid.blob,
+                Int64(output.outpoint.index),
+            ])
+            guard db.changesCount == 1 else { throw StoreState.missingOutput(output.outpoint) }
+        case .walletOutputRemoved(let outpoint):
+            try statement(.walletRemove).execute(arguments: [outpoint.txid.blob, Int64(outpoint.index)])
         case .walletOutputsSpent(let outpoints, let spendingTxid):
             let spend = try statement(.walletSpend)
             for outpoint in outpoints {

@@ -17,6 +17,8 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
     case walletSpend
     case walletAbandon
     case walletDropOutputsOf
+    case walletUpdate
+    case walletRemove
     case keyIndexRead
     case keyIndexWrite
     case pruneServer
@@ -86,8 +88,10 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
                 """
         case .walletAdd:
             return """
-                INSERT INTO wallet_outputs (txid, output_index, value, script_pub_key, key_family, key_index, spent_by)
-                VALUES (?, ?, ?, COALESCE(?, x''), ?, ?, ?)
+                INSERT INTO wallet_outputs (
+                    txid, output_index, value, script_pub_key, key_family, key_index, spent_by, confirmed_height,
+                    spend_height, spend_from_chain)
+                VALUES (?, ?, ?, COALESCE(?, x''), ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (txid, output_index) DO NOTHING
                 """
         case .walletSpend:
@@ -96,6 +100,14 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
             return "UPDATE wallet_outputs SET spent_by = NULL WHERE spent_by = ?"
         case .walletDropOutputsOf:
             return "DELETE FROM wallet_outputs WHERE txid = ?"
+        case .walletUpdate:
+            return """
+                UPDATE wallet_outputs SET value = ?, script_pub_key = COALESCE(?, x''), key_family = ?, key_index = ?,
+                    spent_by = ?, confirmed_height = ?, spend_height = ?, spend_from_chain = ?
+                WHERE txid = ? AND output_index = ?
+                """
+        case .walletRemove:
+            return "DELETE FROM wallet_outputs WHERE txid = ? AND output_index = ?"
         case .keyIndexRead:
             return "SELECT next_index FROM key_indexes WHERE family = ?"
         case .keyIndexWrite:

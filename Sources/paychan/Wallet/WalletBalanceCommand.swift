@@ -1,0 +1,48 @@
+import ArgumentParser
+import BitcoinPrimitives
+import ChannelManager
+import Foundation
+
+/// `paychan wallet balance`: what the wallet holds, and what channels hold for it.
+struct WalletBalanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "balance",
+        abstract: "Print the wallet's confirmed and unconfirmed coins and what the client's channels still hold for it."
+    )
+
+    @Option(name: .long, help: "The directory of a `paychan server` or `paychan client`.")
+    var dir: String
+
+    @OptionGroup var chainOptions: WalletChainOptions
+
+    @Flag(
+        name: .long,
+        help: "Print one JSON document: {\"confirmed\", \"unconfirmed\", \"locked_in_channels\"} in satoshis.")
+    var json = false
+
+    func run() async throws {
+        try await runWalletCommand("balance") { () async throws(CommandFailure) in
+            let chain = try chainOptions.backend()
+            let (wallet, store) = try await WalletDirectory.open(DataDirectory(path: dir), chain: chain)
+            defer { store.close() }
+            let balance: WalletBalance
+            do throws(FundingError) { balance = try await wallet.balance() } catch {
+                throw WalletDirectory.failure(error, doing: "read the balance")
+            }
+            if json {
+                do {
+                    try printJSON([
+                        "confirmed": balance.confirmed.satoshis, "unconfirmed": balance.unconfirmed.satoshis,
+                        "locked_in_channels": balance.lockedInChannels.satoshis,
+                    ])
+                } catch {
+                    throw CommandFailure("cannot print JSON: \(error)")
+                }
+            } else {
+                print("confirmed \(balance.confirmed)")
+                print("unconfirmed \(balance.unconfirmed)")
+                print("locked in channels \(balance.lockedInChannels)")
+            }
+        }
+    }
+}
