@@ -14,8 +14,9 @@ import ChannelStateMachine
 ///   or refunded). The first time it does, the store notes when (its clock); leaving an ended
 ///   state forgets it. ``prune(endedBefore:)`` deletes channels that ended before a cutoff.
 /// - Adding a wallet output that is already stored keeps the stored one; marking a missing
-///   output spent, or updating a missing output, is `.inconsistent`; removing a missing output
-///   does nothing.
+///   output spent is `.inconsistent`; the chain's writes on a missing output
+///   (`walletOutputConfirmed`, `walletSpendSeen`, `walletSpendUnseen`, `walletOutputRemoved`)
+///   do nothing, so that they never refuse a chain follower's enqueue.
 /// - `.chainIndex` writes follow ``ChainIndex/apply(_:)``.
 struct StoreState: Sendable {
     var serverChannels: [Hash256: ServerChannelRecord] = [:]
@@ -76,9 +77,20 @@ struct StoreState: Sendable {
             walletOutputs = walletOutputs.filter { $0.key.txid != txid }
         case .chainIndex(let update):
             try chainIndex.apply(update)
-        case .walletOutputUpdated(let output):
-            guard walletOutputs[output.outpoint] != nil else { throw Self.missingOutput(output.outpoint) }
-            walletOutputs[output.outpoint] = output
+        case .walletOutputConfirmed(let outpoint, let height):
+            walletOutputs[outpoint]?.confirmedHeight = height
+        case .walletSpendSeen(let outpoint, let spendingTxid, let height):
+            guard var output = walletOutputs[outpoint] else { break }
+            if output.spentBy != spendingTxid { output.spendLearntFromChain = true }
+            output.spentBy = spendingTxid
+            output.spendHeight = height
+            walletOutputs[outpoint] = output
+        case .walletSpendUnseen(let outpoint):
+            guard var output = walletOutputs[outpoint] else { break }
+            if output.spendLearntFromChain { output.spentBy = nil }
+            output.spendLearntFromChain = false
+            output.spendHeight = nil
+            walletOutputs[outpoint] = output
         case .walletOutputRemoved(let outpoint):
             walletOutputs[outpoint] = nil
         }

@@ -16,9 +16,16 @@ public enum StoreWrite: Sendable, Hashable {
     case walletSpendAbandoned(spendingTxid: Hash256)
     /// A change to the chain follower's index (see ``ChainIndex/apply(_:)`` for the rules).
     case chainIndex(ChainIndexUpdate)
-    /// Replaces a stored wallet output (the one with the same outpoint) whole: its
-    /// confirmation, or its spend, as the chain showed them. A missing output is `.inconsistent`.
-    case walletOutputUpdated(WalletOutput)
+    /// A block at `height` (nil: the output's transaction is no longer known to be mined) holds
+    /// the transaction creating this wallet output. Nothing when it is not stored.
+    case walletOutputConfirmed(OutPoint, height: Int?)
+    /// The chain shows `spendingTxid` spending this wallet output, mined at `height` (nil: in the
+    /// mempool). When the output was not already marked spent by that transaction, the spend is
+    /// noted as learnt from the chain. Nothing when the output is not stored.
+    case walletSpendSeen(OutPoint, spendingTxid: Hash256, height: Int?)
+    /// The block holding this output's spend left the chain: a spend learnt from the chain is
+    /// forgotten, one the wallet signed stays (unmined). Nothing when the output is not stored.
+    case walletSpendUnseen(OutPoint)
     /// Forgets a wallet output (its transaction left the chain); nothing when it is not stored.
     case walletOutputRemoved(OutPoint)
 }

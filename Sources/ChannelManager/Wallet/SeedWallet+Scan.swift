@@ -39,10 +39,9 @@ extension SeedWallet {
         for coin in found {
             guard let reference = watched.reference(of: coin.output.scriptPubKey) else { continue }
             let write: StoreWrite
-            if var stored = view.walletOutputs[coin.outpoint] {
+            if let stored = view.walletOutputs[coin.outpoint] {
                 guard stored.confirmedHeight != coin.height else { continue }
-                stored.confirmedHeight = coin.height
-                write = .walletOutputUpdated(stored)
+                write = .walletOutputConfirmed(coin.outpoint, height: coin.height)
             } else {
                 write = .walletOutputAdded(
                     WalletOutput(

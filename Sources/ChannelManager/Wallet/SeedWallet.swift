@@ -71,6 +71,13 @@ public final class SeedWallet: ContractFunder {
         var cache: StoreState?
         /// The best block height the wallet has been shown.
         var tip: Int?
+        /// Writes returned to a chain follower that are not durable yet, oldest first: later
+        /// blocks are planned on top of them.
+        var pendingWrites: [StoreWrite] = []
+        /// The tip once the pending writes are durable.
+        var pendingTip: Int?
+        /// Keys the pending blocks show paid, to reserve once their writes are durable.
+        var pendingKeys: [WalletKeyReference] = []
     }
 
     let keychain: ChannelKeychain

@@ -194,3 +194,66 @@ import Testing
         #expect(OutputDescriptor.pkh(key).scriptPubKey == .p2pkh(publicKey: key))
     }
 }
+
+/// The wallet as a ``ChainListener``, driven as a ``ChainFollower`` drives it: blocks read from
+/// ``MemoryChain`` as a ``BlockSource``, the returned writes enqueued, then reported durable.
+@Suite struct SeedWalletListenerTests {
+    /// Connects the chain's blocks from `height` to the tip through the listener interface.
+    private func follow(_ fixture: WalletFixture, from height: Int) async throws {
+        let tip = try await fixture.chain.bestTip()
+        guard height <= tip.height else { return }
+        for current in height...tip.height {
+            let hash = try #require(try await fixture.chain.blockHash(atHeight: current))
+            let block = try #require(try await fixture.chain.block(hash))
+            let writes = await fixture.wallet.blockConnected(block, height: current)
+            try await fixture.store.write(writes)
+            await fixture.wallet.blockWritesDurable(at: BlockPosition(height: current, hash: hash))
+        }
+    }
+
+    @Test func findsCoinsAndSpendsThroughTheListenerInterface() async throws {
+        let fixture = try await WalletFixture(configuration: WalletConfiguration(gapLimit: 4))
+        // Coins to receive keys 2 and 5 (found once 2 widens the gap) in one block, nothing
+        // handed out before.
+        let start = fixture.chain.height + 1
+        _ = try fixture.chain.fund(outputs: [
+            TransactionOutput(
+                value: try ChainFixtures.sat(500_000), scriptPubKey: try fixture.script(.walletReceive, 5)),
+            TransactionOutput(
+                value: try ChainFixtures.sat(250_000), scriptPubKey: try fixture.script(.walletReceive, 2)),
+        ])
+        // Before the writes are durable the wallet's view is unchanged.
+        let hash = try #require(try await fixture.chain.blockHash(atHeight: start))
+        let block = try #require(try await fixture.chain.block(hash))
+        let writes = await fixture.wallet.blockConnected(block, height: start)
+        #expect(writes.count == 2)
+        #expect(try await fixture.wallet.balance().confirmed == .zero)
+        try await fixture.store.write(writes)
+        await fixture.wallet.blockWritesDurable(at: BlockPosition(height: start, hash: hash))
+        #expect(try await fixture.wallet.balance().confirmed.satoshis == 750_000)
+        #expect(try await fixture.store.nextKeyIndex(.walletReceive) == 6)
+
+        // A contract it funds, mined: its spend and change seen in the next block.
+        let contract = try await fixture.wallet.fundContract(paying: try WalletFixture.p2wshOutput(600_000))
+        try await fixture.chain.broadcast(contract)
+        let mined = fixture.chain.height + 1
+        fixture.chain.mine()
+        try await follow(fixture, from: mined)
+        let balance = try await fixture.wallet.balance()
+        #expect(balance.confirmed == contract.outputs[1].value)
+        #expect(balance.unconfirmed == .zero)
+        let stored = try await fixture.wallet.storedOutputs()
+        #expect(stored.filter { $0.spentBy == contract.txid }.allSatisfy { $0.spendHeight == mined })
+
+        // The block disconnected through the listener: the spend stays (the wallet signed it),
+        // the change is unconfirmed again.
+        let minedHash = try #require(try await fixture.chain.blockHash(atHeight: mined))
+        let minedBlock = try #require(try await fixture.chain.block(minedHash))
+        let undo = await fixture.wallet.blockDisconnected(minedBlock, height: mined)
+        try await fixture.store.write(undo)
+        await fixture.wallet.blockWritesDurable(at: BlockPosition(height: start, hash: hash))
+        let reorged = try await fixture.wallet.balance()
+        #expect(reorged.confirmed == .zero)
+        #expect(reorged.unconfirmed == contract.outputs[1].value)
+    }
+}

@@ -118,34 +118,51 @@ struct ChannelStoreConformanceTests {
     }
 
     @Test(
-        "wallet outputs: heights and spends from the chain are updated in place, removed, read back",
-        arguments: StoreKind.allCases)
+        "wallet outputs: confirmations and spends the chain shows, undone, removed", arguments: StoreKind.allCases)
     func walletOutputChainFields(kind: StoreKind) async throws {
         try await kind.withStore { store in
             var confirmed = try StoreFixtures.walletOutput(4)
             confirmed.confirmedHeight = 120
             let plain = try StoreFixtures.walletOutput(5)
-            try await store.write([.walletOutputAdded(confirmed), .walletOutputAdded(plain)])
-            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, plain])
+            let signed = try StoreFixtures.walletOutput(6, spentBy: try StoreFixtures.hash(601, tag: 9))
+            try await store.write([
+                .walletOutputAdded(confirmed), .walletOutputAdded(plain), .walletOutputAdded(signed),
+            ])
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, plain, signed])
 
-            var updated = plain
-            updated.confirmedHeight = 0
-            updated.spentBy = try StoreFixtures.hash(600, tag: 9)
-            updated.spendHeight = Int(Int32.max)
-            updated.spendLearntFromChain = true
-            try await store.write([.walletOutputUpdated(updated)])
-            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, updated])
+            // Mined, and spent by a transaction the wallet did not sign; the signed one mined too.
+            let seenSpender = try StoreFixtures.hash(600, tag: 9)
+            try await store.write([
+                .walletOutputConfirmed(plain.outpoint, height: 0),
+                .walletSpendSeen(plain.outpoint, spendingTxid: seenSpender, height: Int(Int32.max)),
+                .walletSpendSeen(signed.outpoint, spendingTxid: try #require(signed.spentBy), height: 7),
+            ])
+            var seen = plain
+            seen.confirmedHeight = 0
+            seen.spentBy = seenSpender
+            seen.spendHeight = Int(Int32.max)
+            seen.spendLearntFromChain = true
+            var signedMined = signed
+            signedMined.spendHeight = 7
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, seen, signedMined])
             #expect(try await store.walletOutputs(unspentOnly: true) == [confirmed])
 
-            // Back to unconfirmed and unspent.
-            try await store.write([.walletOutputUpdated(plain)])
-            #expect(Set(try await store.walletOutputs(unspentOnly: true)) == [confirmed, plain])
+            // The blocks leave: the learnt spend is forgotten, the signed one stays unmined.
+            try await store.write([
+                .walletSpendUnseen(plain.outpoint), .walletSpendUnseen(signed.outpoint),
+                .walletOutputConfirmed(plain.outpoint, height: nil),
+            ])
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [confirmed, plain, signed])
 
-            // Updating a missing output is refused alone; removing one twice is harmless.
-            let missing = try StoreFixtures.walletOutput(6)
-            await #expect(throws: StoreError.self) { try await store.write([.walletOutputUpdated(missing)]) }
-            try await store.write([.walletOutputRemoved(confirmed.outpoint), .walletOutputRemoved(confirmed.outpoint)])
-            #expect(try await store.walletOutputs(unspentOnly: false) == [plain])
+            // On a missing output they do nothing, and refuse nothing; removing is idempotent.
+            let missing = try StoreFixtures.walletOutput(7).outpoint
+            try await store.write([
+                .walletOutputConfirmed(missing, height: 3),
+                .walletSpendSeen(missing, spendingTxid: seenSpender, height: 3),
+                .walletSpendUnseen(missing), .walletOutputRemoved(confirmed.outpoint),
+                .walletOutputRemoved(confirmed.outpoint),
+            ])
+            #expect(Set(try await store.walletOutputs(unspentOnly: false)) == [plain, signed])
         }
     }
 

@@ -157,6 +157,8 @@ public enum SQLiteSchema {
         CREATE TABLE chain_watched_scripts (
             script BLOB PRIMARY KEY NOT NULL
         );
+        """
+
     private static let v5WalletChain = """
         ALTER TABLE wallet_outputs ADD COLUMN confirmed_height INTEGER;
         ALTER TABLE wallet_outputs ADD COLUMN spend_height INTEGER;

@@ -125,14 +125,17 @@ struct SQLiteWriteApplier {
                 output.spentBy?.blob, output.confirmedHeight.map { Int64($0) }, output.spendHeight.map { Int64($0) },
                 output.spendLearntFromChain,
             ])
-        case .walletOutputUpdated(let output):
-            try statement(.walletUpdate).execute(arguments: [
-                output.value.satoshis, output.scriptPubKey.bytes.blob, Int64(output.keyFamily.rawValue),
-                Int64(output.keyIndex), output.spentBy?.blob, output.confirmedHeight.map { Int64($0) },
-                output.spendHeight.map { Int64($0) }, output.spendLearntFromChain, output.outpoint.txid.blob,
-                Int64(output.outpoint.index),
+        case .walletOutputConfirmed(let outpoint, let height):
+            try statement(.walletConfirm).execute(arguments: [
+                height.map { Int64($0) }, outpoint.txid.blob, Int64(outpoint.index),
             ])
-            guard db.changesCount == 1 else { throw StoreState.missingOutput(output.outpoint) }
+        case .walletSpendSeen(let outpoint, let spendingTxid, let height):
+            try statement(.walletSpendSeen).execute(arguments: [
+                spendingTxid.blob, spendingTxid.blob, height.map { Int64($0) }, outpoint.txid.blob,
+                Int64(outpoint.index),
+            ])
+        case .walletSpendUnseen(let outpoint):
+            try statement(.walletSpendUnseen).execute(arguments: [outpoint.txid.blob, Int64(outpoint.index)])
         case .walletOutputRemoved(let outpoint):
             try statement(.walletRemove).execute(arguments: [outpoint.txid.blob, Int64(outpoint.index)])
         case .walletOutputsSpent(let outpoints, let spendingTxid):

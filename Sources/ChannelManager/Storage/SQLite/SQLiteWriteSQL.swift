@@ -17,7 +17,9 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
     case walletSpend
     case walletAbandon
     case walletDropOutputsOf
-    case walletUpdate
+    case walletConfirm
+    case walletSpendSeen
+    case walletSpendUnseen
     case walletRemove
     case keyIndexRead
     case keyIndexWrite
@@ -100,10 +102,21 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
             return "UPDATE wallet_outputs SET spent_by = NULL WHERE spent_by = ?"
         case .walletDropOutputsOf:
             return "DELETE FROM wallet_outputs WHERE txid = ?"
-        case .walletUpdate:
+        case .walletConfirm:
+            return "UPDATE wallet_outputs SET confirmed_height = ? WHERE txid = ? AND output_index = ?"
+        case .walletSpendSeen:
+            // Every expression reads the row as it was before the update.
             return """
-                UPDATE wallet_outputs SET value = ?, script_pub_key = COALESCE(?, x''), key_family = ?, key_index = ?,
-                    spent_by = ?, confirmed_height = ?, spend_height = ?, spend_from_chain = ?
+                UPDATE wallet_outputs SET
+                    spend_from_chain = CASE WHEN spent_by IS ? THEN spend_from_chain ELSE 1 END,
+                    spent_by = ?, spend_height = ?
+                WHERE txid = ? AND output_index = ?
+                """
+        case .walletSpendUnseen:
+            return """
+                UPDATE wallet_outputs SET
+                    spent_by = CASE WHEN spend_from_chain = 1 THEN NULL ELSE spent_by END,
+                    spend_from_chain = 0, spend_height = NULL
                 WHERE txid = ? AND output_index = ?
                 """
         case .walletRemove:
