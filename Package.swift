@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "ChannelStateMachine", targets: ["ChannelStateMachine"]),
         .library(name: "ChannelManager", targets: ["ChannelManager"]),
         .library(name: "ChannelTCP", targets: ["ChannelTCP"]),
+        // Adapter: a Bitcoin Core node over JSON-RPC as the managers' chain backend.
+        .library(name: "PaychanBitcoinCore", targets: ["PaychanBitcoinCore"]),
         .executable(name: "paychan", targets: ["paychan"]),
         // Test infrastructure only: the child process of the crash tests.
         .executable(name: "paychan-crash-child", targets: ["PaychanCrashChild"]),
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -59,6 +62,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Adapter: Bitcoin Core's JSON-RPC (AsyncHTTPClient) as a ChainBackend.
+        .target(
+            name: "PaychanBitcoinCore",
+            dependencies: [
+                "ChannelManager", "BitcoinPrimitives",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "paychan",
             dependencies: [
@@ -67,6 +81,7 @@ let package = Package(
                 "ChannelStateMachine",
                 "ChannelManager",
                 "ChannelTCP",
+                "PaychanBitcoinCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +133,18 @@ let package = Package(
             ]),
         // Runs the built `paychan` binary (the dependency makes sure it is built first).
         .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
+        // The Bitcoin Core adapter: recorded JSON-RPC exchanges replayed from a loopback server,
+        // and live tests against a regtest bitcoind when PAYCHAN_BITCOIND names one.
+        .testTarget(
+            name: "PaychanBitcoinCoreTests",
+            dependencies: [
+                "PaychanBitcoinCore", "ChannelManager", "BitcoinPrimitives", "PaychanTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Recordings")]),
         // Test infrastructure shared by test targets (a raw TCP peer).
         .target(
             name: "PaychanTestSupport",

@@ -19,6 +19,10 @@ public struct ChainError: Error, Hashable, Sendable, CustomStringConvertible {
         case notFinal
         /// It spends an output another transaction already spends.
         case doubleSpend
+        /// Valid, but its fee is too low to be relayed: below the node's minimum relay fee or
+        /// its mempool's minimum, or too low to replace the transactions it conflicts with (BIP125
+        /// rules 3 and 4). The same transaction may be accepted later or with a higher fee.
+        case feeTooLow
         /// The backend could not be reached or answered nonsense.
         case unavailable
     }

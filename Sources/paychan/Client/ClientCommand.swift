@@ -59,10 +59,8 @@ struct ClientCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Ask the server to settle the channel after the payments.")
     var close = false
 
-    @Option(
-        name: .long,
-        help: "Chain backend. `memory`: an in-process regtest chain; the wallet funds itself from a regtest coinbase.")
-    var chain: String = "memory"
+    @OptionGroup(title: "Chain")
+    var chainOptions: ChainOptions
 
     @Flag(name: .long, help: "Print one JSON document with the outcome.")
     var json = false
@@ -92,7 +90,8 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     private func pay() async throws(CommandFailure) {
-        guard chain == "memory" else { throw CommandFailure("unknown chain backend \(chain); only `memory` exists") }
+        _ = try chainOptions.validatedNetwork()
+        _ = try chainOptions.kind()
         let selector: VersionSelector
         switch `protocol` {
         case "1": selector = .v1
@@ -128,18 +127,34 @@ struct ClientCommand: AsyncParsableCommand {
         let store = try directory.openStore(clock: clock)
         defer { store.close() }
         let keychain = try directory.keychain()
-        let memoryChain = MemoryChain(clock: clock, acceptsUnknownInputs: true)
+        let chain = try await chainOptions.open(clock: clock, logger: Logger(label: "paychan.client"))
+        do throws(CommandFailure) {
+            try await pay(
+                store: store, keychain: keychain, clock: clock, chain: chain, selector: selector,
+                addresses: addresses, identity: identity, value: value, each: each)
+        } catch {
+            await chain.close()
+            throw error
+        }
+        await chain.close()
+    }
+
+    private func pay(
+        store: SQLiteChannelStore, keychain: ChannelKeychain, clock: SystemClock, chain: ChainConnection,
+        selector: VersionSelector, addresses: [ServerAddress], identity: String, value: Amount, each: Amount
+    ) async throws(CommandFailure) {
         let wallet: SeedWallet
-        do { wallet = try await SeedWallet(keychain: keychain, store: store, chain: memoryChain) } catch {
+        do { wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain.backend) } catch {
             throw CommandFailure("wallet: \(error)")
         }
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
         channelConfig.timeWindow = 24 * 3600 - 60
         let manager = ClientManager(
-            config: ClientManagerConfig(channel: channelConfig), store: store, chain: memoryChain, funder: wallet,
+            config: ClientManagerConfig(channel: channelConfig), store: store, chain: chain.backend, funder: wallet,
             keychain: keychain, clock: clock)
         do { try await manager.start() } catch { throw CommandFailure("cannot start: \(error)") }
-        try await topUp(wallet, memoryChain, for: value)
+        // The memory chain funds the wallet from a coinbase; on a node the wallet has its coins.
+        if let memory = chain.memory { try await topUp(wallet, memory, for: value) }
 
         let session: ClientSession
         let opened: OpenedChannel

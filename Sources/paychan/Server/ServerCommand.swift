@@ -25,15 +25,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory for the channel store and seed (created when absent).")
     var dir: String
 
-    @Option(name: .long, help: "Network for the addresses it prints: regtest, testnet, signet or mainnet.")
-    var network: String = "regtest"
-
-    @Option(
-        name: .long,
-        help:
-            "Chain backend. `memory`: an in-process regtest chain that accepts contracts funded by outputs it has never seen, but refuses double spends."
-    )
-    var chain: String = "memory"
+    @OptionGroup(title: "Chain")
+    var chainOptions: ChainOptions
 
     @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
     var minChannel: Int64 = 100_000
@@ -54,10 +47,17 @@ struct ServerCommand: AsyncParsableCommand {
     var maxConnections: Int = 20_000
 
     func run() async throws {
-        guard chain == "memory" else { throw CommandFailure("unknown chain backend \(chain); only `memory` exists") }
-        guard let network = Network(rawValue: network) else {
-            throw CommandFailure("unknown network \(network): use regtest, testnet, signet or mainnet")
+        do throws(CommandFailure) {
+            try await serve()
+        } catch {
+            FileHandle.standardError.write(Data("paychan server: \(error.description)\n".utf8))
+            throw ExitCode(error.exitCode)
         }
+    }
+
+    private func serve() async throws(CommandFailure) {
+        let network = try chainOptions.validatedNetwork()
+        _ = try chainOptions.kind()
         let address = try HostPort(listen, option: "--listen")
         let minChannel = try amount(minChannel, "--min-channel")
         let minPayment = try amount(minPayment, "--min-payment")
@@ -79,12 +79,14 @@ struct ServerCommand: AsyncParsableCommand {
             eventHandler: { event in
                 if case .broadcast(let tx, _, true) = event { log?.append(tx) }
             })
-        let memoryChain = MemoryChain(clock: clock, acceptsUnknownInputs: true)
+        let logger = Logger(label: "paychan.server")
+        let chain = try await chainOptions.open(clock: clock, logger: logger)
         let manager: ServerManager
         do {
-            manager = try ServerManager(config: config, store: store, chain: memoryChain, keychain: keychain)
+            manager = try ServerManager(config: config, store: store, chain: chain.backend, keychain: keychain)
             try await manager.start()
         } catch {
+            await chain.close()
             throw CommandFailure("cannot start: \(error)")
         }
         let server = ChannelTCPServer()
@@ -95,9 +97,10 @@ struct ServerCommand: AsyncParsableCommand {
             try await server.start(
                 host: address.host, port: address.port, serverManager: manager, configuration: limits)
         } catch {
+            await manager.shutdown()
+            await chain.close()
             throw CommandFailure("cannot listen on \(address): \(error)")
         }
-        let logger = Logger(label: "paychan.server")
         let payoutAddress = (try? Address(scriptPubKey: payout, network: network))?.description ?? payout.bytes.hex
         let port = server.port.map(String.init) ?? "?"
         logger.info("listening on \(address.host):\(port), directory \(dir), payout \(payoutAddress)")
@@ -106,6 +109,7 @@ struct ServerCommand: AsyncParsableCommand {
         logger.info("stopping: open channels stay stored")
         await server.stop()
         await manager.shutdown()
+        await chain.close()
         store.close()
     }
 
