@@ -84,3 +84,27 @@ struct BlockTests {
         }
     }
 }
+
+/// The merkle tree on mainnet block 100,000's four txids.
+@Suite("MerkleTree")
+struct MerkleTreeTests {
+    @Test("block 100,000's merkle root; an odd level pairs its last hash with itself; no leaves, no root")
+    func block100000() throws {
+        let txids = try [
+            "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87",
+            "fff2525b8931402dd09222c50775608f75787bd2b87e56995a7bdd30f79702c4",
+            "6359f0868171b1d194cbee1af2f16ea598ae8fad666d9b012c8ed2b79a236ec4",
+            "e9a66845e05d5abc0ad04ec80f774a7e585c6e8db975962d069a522137b80c1d",
+        ].map { try #require(Hash256(displayHex: $0)) }
+        let (root, mutated) = MerkleTree.root(of: txids)
+        #expect(root?.displayHex == "f3e94742aca4b5ef85488dc37c06c3282295ffec960994b2c0d5ac2a25a95766")
+        #expect(!mutated)
+        // Three leaves hash like four with the last repeated, but only the repeated list is
+        // "mutated".
+        let three = MerkleTree.root(of: Array(txids.prefix(3)))
+        let repeated = MerkleTree.root(of: Array(txids.prefix(3)) + [txids[2]])
+        #expect(three.root == repeated.root && !three.mutated && repeated.mutated)
+        #expect(MerkleTree.root(of: [txids[0]]).root == txids[0])
+        #expect(MerkleTree.root(of: []).root == nil)
+    }
+}

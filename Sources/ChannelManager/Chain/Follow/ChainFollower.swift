@@ -133,6 +133,15 @@ public final class ChainFollower: Sendable {
         state.withLock { $0.index.outpoints[outpoint]?.spend }
     }
 
+    /// A transaction the index holds: one of ours, or one spending a watched outpoint in a block
+    /// of the followed chain (a settlement the server broadcast, say). No node lookup needed.
+    public func knownTransaction(_ txid: Hash256) -> Transaction? {
+        state.withLock { state -> Transaction? in
+            if let own = state.index.transactions[txid]?.ownTransaction { return own }
+            return state.index.outpoints.values.first { $0.spend?.txid == txid }?.spend?.transaction
+        }
+    }
+
     /// Whether `outpoint` is watched.
     public func isWatching(_ outpoint: OutPoint) -> Bool {
         state.withLock { $0.index.outpoints[outpoint] != nil }

@@ -136,11 +136,7 @@ struct ChainFollowerMemoryChainTests {
         }
         follower.add(listener)
         let before = follower.index
-        let error = await #expect(throws: ChainFollowError.self) { try await follower.poll() }
-        guard case .store(let storeError) = error else {
-            Issue.record("expected a store error, got \(String(describing: error))")
-            return
-        }
+        guard case .store(let storeError) = await followError({ try await follower.poll() }) else { return }
         #expect(storeError.kind == .inconsistent)
         // Nothing of the block: no cursor move, no spend, in memory or in the store.
         #expect(follower.index == before)

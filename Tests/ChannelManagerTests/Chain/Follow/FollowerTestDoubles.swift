@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import ChannelManager
 import Synchronization
+import Testing
 
 /// A listener that records what it is told and answers with the writes a test gives it.
 final class RecordingListener: ChainListener {
@@ -70,4 +71,20 @@ final class RecordingBroadcaster: TransactionBroadcaster {
         }
         if let failure { throw failure }
     }
+}
+
+/// The ``ChainFollowError`` `body` throws; records an issue when it throws nothing or something
+/// else.
+func followError(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async -> ChainFollowError? {
+    do {
+        try await body()
+        Issue.record("expected a chain follow error, but it succeeded", sourceLocation: sourceLocation)
+    } catch let error as ChainFollowError {
+        return error
+    } catch {
+        Issue.record("expected a chain follow error, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
 }
