@@ -159,7 +159,8 @@ extension ChainFollower {
 
     /// Rebroadcasts our transactions flagged as having left the chain and still in no block.
     /// One the node takes (or has) loses its flag; so does one it refuses for good (a conflict
-    /// won: logged); one it cannot take now (node down, not final) keeps it for the next poll.
+    /// won: logged); one it cannot take now (node down, not final, its fee below the mempool's
+    /// floor for now) keeps it for the next poll.
     private func rebroadcastLeftTransactions() async throws(ChainFollowError) -> [Hash256] {
         let pending = index.transactions.values.filter { $0.leftChain && $0.block == nil }
         var rebroadcast: [Hash256] = []
@@ -169,7 +170,7 @@ extension ChainFollower {
                 try await broadcaster.broadcast(transaction)
                 rebroadcast.append(watched.txid)
                 logger.info("chain: rebroadcast \(watched.txid.displayHex), which a reorg took off the chain")
-            } catch  where error.kind == .unavailable || error.kind == .notFinal {
+            } catch  where Self.retriesRebroadcast(after: error) {
                 logger.warning("chain: rebroadcast of \(watched.txid.displayHex) failed, will retry: \(error)")
                 continue
             } catch {
@@ -178,6 +179,11 @@ extension ChainFollower {
             try await clearLeftChain(watched.txid)
         }
         return rebroadcast.sorted { $0.displayHex < $1.displayHex }
+    }
+
+    /// Whether a rebroadcast refused with `error` may succeed later.
+    private static func retriesRebroadcast(after error: ChainError) -> Bool {
+        [.unavailable, .notFinal, .feeTooLow].contains(error.kind)
     }
 
     private func clearLeftChain(_ txid: Hash256) async throws(ChainFollowError) {

@@ -153,6 +153,7 @@ struct ChainFollowerReorgTests {
             broadcaster.fail(with: ChainError(.unavailable, "node down"))
             source.set(.after)
             #expect(try await resumed.poll().rebroadcast.isEmpty)
+            broadcaster.fail(with: ChainError(.feeTooLow, "mempool min fee not met"))
             #expect(try await resumed.poll().rebroadcast.isEmpty)
             #expect(broadcaster.broadcast.count == 2)
             #expect(resumed.index.transactions[recording.settlement.txid]?.leftChain == true)
