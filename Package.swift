@@ -138,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "PaychanBitcoinCoreTests",
             dependencies: [
-                "PaychanBitcoinCore", "ChannelManager", "BitcoinPrimitives", "PaychanTestSupport",
+                "PaychanBitcoinCore", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
+                "PaychanTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

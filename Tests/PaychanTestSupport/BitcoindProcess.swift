@@ -26,7 +26,8 @@ public final class BitcoindProcess: Sendable {
     public let rpcPort: Int
     /// Arguments added to the defaults.
     public let extraArguments: [String]
-    private let process = Mutex<Process?>(nil)
+    /// The running child's process id.
+    private let child = Mutex<pid_t?>(nil)
 
     /// The RPC URL, `http://127.0.0.1:PORT`.
     public var rpcURL: String { "http://127.0.0.1:\(rpcPort)" }
@@ -65,18 +66,13 @@ public final class BitcoindProcess: Sendable {
     /// Starts the binary (again, after ``terminate()``) and waits until it writes its cookie.
     public func launch() async throws {
         try? FileManager.default.removeItem(atPath: cookiePath)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: binary)
-        child.arguments = arguments
-        let output = FileHandle(forWritingAtPath: "/dev/null")
-        child.standardOutput = output
-        child.standardError = output
-        try child.run()
-        process.withLock { $0 = child }
+        let pid = try Self.spawn(binary, arguments)
+        child.withLock { $0 = pid }
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: cookiePath) {
-            guard child.isRunning else {
-                throw StartError(description: "bitcoind exited with \(child.terminationStatus): \(debugLogTail())")
+            if let status = Self.exitStatus(pid) {
+                child.withLock { $0 = nil }
+                throw StartError(description: "bitcoind exited with \(status): \(debugLogTail())")
             }
             guard Date() < deadline else {
                 await terminate()
@@ -86,15 +82,64 @@ public final class BitcoindProcess: Sendable {
         }
     }
 
-    /// Stops the node (SIGTERM, then SIGKILL after 30 s) and keeps its data directory.
+    /// Stops the node (SIGTERM: Core flushes its chain state and exits; SIGKILL after 60 s)
+    /// and keeps its data directory.
     public func terminate() async {
-        guard let child = process.withLock({ $0 }) else { return }
-        if child.isRunning { child.terminate() }
-        let deadline = Date().addingTimeInterval(30)
-        while child.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        if child.isRunning { kill(child.processIdentifier, SIGKILL) }
-        child.waitUntilExit()
-        process.withLock { $0 = nil }
+        guard let pid = child.withLock({ $0 }) else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(60)
+        while Self.exitStatus(pid) == nil {
+            guard Date() < deadline else {
+                kill(pid, SIGKILL)
+                _ = Self.waitForExit(pid)
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        child.withLock { $0 = nil }
+    }
+
+    /// Spawns `binary` with output to /dev/null and a clean signal mask. Foundation's `Process`
+    /// passes on the mask of the thread that starts it, which in a test runner blocks SIGTERM;
+    /// bitcoind does not unblock it, and would then ignore the request to stop.
+    private static func spawn(_ binary: String, _ arguments: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var files = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&files)
+        defer { posix_spawn_file_actions_destroy(&files) }
+        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, binary, &files, &attributes, argv, environ)
+        guard result == 0 else { throw StartError(description: "cannot start \(binary): error \(result)") }
+        return pid
+    }
+
+    /// The exit status of `pid` if it has exited (reaping it), nil while it runs.
+    private static func exitStatus(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == 0 { return nil }
+        return reaped == pid ? status : -1
+    }
+
+    private static func waitForExit(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        return status
     }
 
     /// Stops the node and removes its data directory.

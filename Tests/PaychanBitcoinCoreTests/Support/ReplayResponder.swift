@@ -1,34 +1,36 @@
 import PaychanBitcoinCore
 import Synchronization
 
-/// Answers requests with a recording's answers, in order. Each request must be the recorded
-/// one (ids aside); the recorded answer is sent back with the request's ids put in.
+/// Answers requests with a recording's answers. Each request must be one recorded (ids
+/// aside) and not answered yet: the earliest such is answered, with the request's ids put in
+/// (requests that the managers make concurrently may come in another order than recorded).
 final class ReplayResponder: Sendable {
     private let recording: Recording
-    private let state = Mutex((next: 0, problems: [String]()))
+    private let state = Mutex((used: Set<Int>(), problems: [String]()))
 
     init(_ recording: Recording) { self.recording = recording }
 
     /// What went wrong so far (requests not in the recording).
     var problems: [String] { state.withLock { $0.problems } }
     /// Recorded exchanges not replayed yet.
-    var remaining: Int { state.withLock { recording.exchanges.count - $0.next } }
+    var remaining: Int { state.withLock { recording.exchanges.count - $0.used.count } }
 
     func respond(_ request: ReceivedRequest) -> ScriptedReply {
-        let index = state.withLock { state in
-            defer { state.next += 1 }
-            return state.next
+        guard let sent = try? JSONValue.parse(request.body) else { return fail("a request is not JSON") }
+        let wanted = Self.withoutIDs(sent)
+        let found = state.withLock { state -> Int? in
+            let index = recording.exchanges.indices.first {
+                !state.used.contains($0) && Self.withoutIDs(recording.exchanges[$0].request) == wanted
+            }
+            if let index { state.used.insert(index) }
+            return index
         }
-        guard index < recording.exchanges.count else {
-            return fail("request \(index) beyond the \(recording.exchanges.count) recorded")
-        }
-        let exchange = recording.exchanges[index]
-        guard let sent = try? JSONValue.parse(request.body) else { return fail("request \(index) is not JSON") }
-        guard Self.withoutIDs(sent) == Self.withoutIDs(exchange.request) else {
+        guard let index = found else {
             return fail(
-                "request \(index) \(String(decoding: sent.encoded(), as: UTF8.self)) differs from the recorded \(String(decoding: exchange.request.encoded(), as: UTF8.self)): record again with PAYCHAN_RECORD=1"
+                "the request \(String(decoding: sent.encoded(), as: UTF8.self)) is not in the recording (or was answered): record again with PAYCHAN_RECORD=1"
             )
         }
+        let exchange = recording.exchanges[index]
         let body = Array(exchange.response.utf8)
         guard let answer = try? JSONValue.parse(body) else { return .respond(status: exchange.status, body: body) }
         let renumbered = Self.renumber(answer, recorded: exchange.request, sent: sent)
