@@ -115,6 +115,7 @@ let package = Package(
             name: "PaychanCLITests",
             dependencies: [
                 "paychan", "BitcoinPrimitives", "ChannelStateMachine", "ChannelManager", "ChannelTCP",
+                "PaychanBitcoinCore",
                 "PaychanTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

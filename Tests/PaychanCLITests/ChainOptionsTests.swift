@@ -1,4 +1,7 @@
+import BitcoinPrimitives
+import ChannelManager
 import Foundation
+import PaychanBitcoinCore
 import PaychanTestSupport
 import Testing
 
@@ -74,18 +77,34 @@ import Testing
     }
 
     @Test(.enabled(if: BitcoindProcess.binaryFromEnvironment != nil))
-    func serverRunsOnARegtestNode() async throws {
+    func serverFollowsARegtestNode() async throws {
         let binary = try #require(BitcoindProcess.binaryFromEnvironment)
         let node = try await BitcoindProcess.start(binary: binary)
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let rpc = try BitcoinCoreRPC(
+            configuration: RPCConfiguration(url: node.rpcURL, credentials: .cookieFile(node.cookiePath)))
+        let key = try PrivateKey(secretBytes: [UInt8](repeating: 3, count: 32))
+        let address = Address.p2wpkh(publicKey: key.publicKey, network: .regtest).string
+        _ = try await rpc.call("generatetoaddress", [2, .string(address)])
         let server = try RunningServer(
             directory: directory + "/server",
             extraArguments: [
                 "--chain", "bitcoind", "--bitcoind-rpc", node.rpcURL, "--bitcoind-cookie", node.cookiePath,
+                "--bitcoind-poll", "0.1",
             ])
         #expect(server.port > 0)
-        #expect(server.stop() == 0)
+        // Blocks mined while it runs are followed; the cursor is stored with the channels.
+        let tip = try await rpc.call("generatetoaddress", [3, .string(address)]).array().last?.string()
+        try await Task.sleep(for: .seconds(2))
+        #expect(server.stop() == 0, "\(server.log)")
+        await rpc.shutdown()
         await node.stop()
+        let store = try SQLiteChannelStore(
+            path: directory + "/server/channels.sqlite", clock: SystemClock(), readOnly: true)
+        let cursor = try await store.chainIndex().cursor
+        store.close()
+        #expect(cursor?.height == 5, "\(String(describing: cursor))")
+        #expect(cursor?.hash.displayHex == tip)
     }
 }

@@ -127,7 +127,7 @@ struct ClientCommand: AsyncParsableCommand {
         let store = try directory.openStore(clock: clock)
         defer { store.close() }
         let keychain = try directory.keychain()
-        let chain = try await chainOptions.open(clock: clock, logger: Logger(label: "paychan.client"))
+        let chain = try await chainOptions.open(clock: clock, store: store, logger: Logger(label: "paychan.client"))
         do throws(CommandFailure) {
             try await pay(
                 store: store, keychain: keychain, clock: clock, chain: chain, selector: selector,

@@ -80,7 +80,7 @@ struct ServerCommand: AsyncParsableCommand {
                 if case .broadcast(let tx, _, true) = event { log?.append(tx) }
             })
         let logger = Logger(label: "paychan.server")
-        let chain = try await chainOptions.open(clock: clock, logger: logger)
+        let chain = try await chainOptions.open(clock: clock, store: store, logger: logger)
         let manager: ServerManager
         do {
             manager = try ServerManager(config: config, store: store, chain: chain.backend, keychain: keychain)

@@ -42,6 +42,11 @@ struct ChainOptions: ParsableArguments {
     var fallbackFeeRate: Double = 2
 
     @Option(
+        name: .customLong("bitcoind-poll"),
+        help: "Seconds between two looks at the node's best chain (the chain follower's poll).")
+    var bitcoindPoll: Double = 10
+
+    @Option(
         name: .customLong("bitcoind-wait"),
         help: "Seconds to keep trying a node that cannot be reached at start before giving up (exit status 2).")
     var bitcoindWait: Double = 30
@@ -95,10 +100,15 @@ struct ChainOptions: ParsableArguments {
     }
 
     /// Opens the chosen chain: a new memory chain, or the node (checked to follow the network,
-    /// tried for up to --bitcoind-wait seconds while it cannot be reached).
+    /// tried for up to --bitcoind-wait seconds while it cannot be reached) with a chain
+    /// follower over it, keeping its index in `store` and answering the node's confirmed-history
+    /// questions; it polls every --bitcoind-poll seconds. With no stored cursor it starts at the
+    /// node's tip.
     /// - Throws: exit status 1 for bad options, a wrong network or refused credentials; 2 when
     ///   the node cannot be reached.
-    func open(clock: any ManagerClock, logger: Logger) async throws(CommandFailure) -> ChainConnection {
+    func open(clock: any ManagerClock, store: any ChannelStore, logger: Logger) async throws(CommandFailure)
+        -> ChainConnection
+    {
         let network = try validatedNetwork()
         switch try kind() {
         case .memory:
@@ -109,6 +119,9 @@ struct ChainOptions: ParsableArguments {
             }
             guard bitcoindWait.isFinite, (0...86_400).contains(bitcoindWait) else {
                 throw CommandFailure("--bitcoind-wait must be between 0 and 86400 seconds")
+            }
+            guard bitcoindPoll.isFinite, (0.01...86_400).contains(bitcoindPoll) else {
+                throw CommandFailure("--bitcoind-poll must be between 0.01 and 86400 seconds")
             }
             let fallback =
                 (try? FeeRate(satoshisPerKilovirtualByte: Int64((fallbackFeeRate * 1_000).rounded()))) ?? .zero
@@ -122,9 +135,9 @@ struct ChainOptions: ParsableArguments {
             }
             let node = BitcoinCoreChain(
                 rpc: rpc, configuration: .init(network: network, fallbackFeeRate: fallback))
+            let info: NodeInfo
             do {
-                let info = try await node.waitForNode(
-                    timeout: .milliseconds(Int64(bitcoindWait * 1_000)), logger: logger)
+                info = try await node.waitForNode(timeout: .milliseconds(Int64(bitcoindWait * 1_000)), logger: logger)
                 logger.info(
                     "bitcoind \(info.subversion) at \(rpc.configuration.url): chain \(info.chain), \(info.blocks) blocks"
                 )
@@ -135,7 +148,19 @@ struct ChainOptions: ParsableArguments {
                 case .unauthorized, .wrongNetwork: throw CommandFailure(error.description)
                 }
             }
-            return ChainConnection(network: network, node: node)
+            let follower: ChainFollower
+            do {
+                follower = try await ChainFollower(
+                    source: BitcoinCoreBlockSource(rpc: rpc), store: store, broadcaster: node,
+                    birthday: Int(clamping: info.blocks), logger: logger)
+            } catch {
+                await rpc.shutdown()
+                throw CommandFailure("cannot read the chain index: \(error)")
+            }
+            node.attach(history: follower)
+            let interval = Duration.milliseconds(Int64(bitcoindPoll * 1_000))
+            let polling = Task { await follower.run(every: interval) }
+            return ChainConnection(network: network, node: node, follower: follower, polling: polling)
         }
     }
 }
@@ -150,23 +175,32 @@ struct ChainConnection {
     let memory: MemoryChain?
     /// The Bitcoin Core node, when that is the backend.
     let node: BitcoinCoreChain?
+    /// The follower of the node's chain (whose index answers confirmed history), if any.
+    let follower: ChainFollower?
+    private let polling: Task<Void, Never>?
 
     init(network: Network, memory: MemoryChain) {
         self.network = network
         backend = memory
         self.memory = memory
         node = nil
+        follower = nil
+        polling = nil
     }
 
-    init(network: Network, node: BitcoinCoreChain) {
+    init(network: Network, node: BitcoinCoreChain, follower: ChainFollower, polling: Task<Void, Never>) {
         self.network = network
         backend = node
         memory = nil
         self.node = node
+        self.follower = follower
+        self.polling = polling
     }
 
-    /// Closes the node's connections.
+    /// Stops following and closes the node's connections.
     func close() async {
+        polling?.cancel()
+        await polling?.value
         await node?.rpc.shutdown()
     }
 }
