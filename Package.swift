@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ChannelTCP", targets: ["ChannelTCP"]),
         // Adapter: a Bitcoin Core node over JSON-RPC as the managers' chain backend.
         .library(name: "PaychanBitcoinCore", targets: ["PaychanBitcoinCore"]),
+        .library(name: "PaychanPostgres", targets: ["PaychanPostgres"]),
         .executable(name: "paychan", targets: ["paychan"]),
         // Test infrastructure only: the child process of the crash tests.
         .executable(name: "paychan-crash-child", targets: ["PaychanCrashChild"]),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -73,6 +75,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Adapter: a ChannelStore on PostgreSQL.
+        .target(
+            name: "PaychanPostgres",
+            dependencies: [
+                "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "paychan",
             dependencies: [
@@ -106,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "ChannelManagerTests",
             dependencies: [
-                "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims",
+                "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "CShims", "ChannelStoreConformance",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")]
@@ -147,6 +159,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Recordings")]),
+        // The PostgreSQL store against a real server (PAYCHAN_POSTGRES_URL; skipped without).
+        .testTarget(
+            name: "PaychanPostgresTests",
+            dependencies: [
+                "PaychanPostgres", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives",
+                "ChannelStoreConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]),
+        // Test infrastructure: the store conformance cases and record fixtures, run by the test
+        // target of each store (in-memory and SQLite, PostgreSQL).
+        .target(
+            name: "ChannelStoreConformance",
+            dependencies: ["ChannelManager", "ChannelStateMachine", "BitcoinPrimitives"],
+            path: "Tests/ChannelStoreConformance"),
         // Test infrastructure shared by test targets (a raw TCP peer).
         .target(
             name: "PaychanTestSupport",

@@ -1,3 +1,5 @@
+import BitcoinPrimitives
+
 /// Why a ``ChannelStore`` could not read or write.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure it was.
@@ -25,14 +27,39 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "store error (\(kind)): \(message)" }
 }
 
+/// The errors every ``ChannelStore`` gives for the same cases, so that stores (and their
+/// adapters) word them alike.
 extension StoreError {
     /// The error for a ticket after the one that failed the store with `cause`.
-    static func failed(after cause: StoreError) -> StoreError {
+    public static func failed(after cause: StoreError) -> StoreError {
         cause.kind == .failed ? cause : StoreError(.failed, "an earlier write failed: \(cause.message)")
     }
 
     /// The error for a ticket that was never issued by the store it is waited on.
-    static func unknownTicket(_ ticket: StoreTicket) -> StoreError {
+    public static func unknownTicket(_ ticket: StoreTicket) -> StoreError {
         StoreError(.inconsistent, "ticket \(ticket.sequence) was not issued by this store")
+    }
+
+    /// A payment or state for a channel that is not stored (`.inconsistent`).
+    public static func missingChannel(_ txid: Hash256) -> StoreError {
+        StoreError(.inconsistent, "no stored channel with contract \(txid.displayHex)")
+    }
+
+    /// A spend of a wallet output that is not stored (`.inconsistent`).
+    public static func missingWalletOutput(_ outpoint: OutPoint) -> StoreError {
+        StoreError(.inconsistent, "wallet output \(outpoint) is not stored")
+    }
+
+    /// A key reservation in a family that has handed out every index (`.inconsistent`).
+    public static func keyFamilyExhausted(_ family: KeyFamily) -> StoreError {
+        StoreError(.inconsistent, "key family \(family) has used every index")
+    }
+
+    /// Checks that a record's `contractTxid` is its contract's txid; `.inconsistent` if not.
+    public static func checkContract(_ txid: Hash256, of contract: Transaction) throws(StoreError) {
+        guard contract.txid == txid else {
+            throw StoreError(
+                .inconsistent, "record names contract \(txid.displayHex) but holds \(contract.txid.displayHex)")
+        }
     }
 }

@@ -123,36 +123,33 @@ struct StoreState: Sendable {
     }
 
     static func checkTxid(_ txid: Hash256, of contract: Transaction) throws(StoreError) {
-        guard contract.txid == txid else {
-            throw StoreError(
-                .inconsistent, "record names contract \(txid.displayHex) but holds \(contract.txid.displayHex)")
-        }
+        try StoreError.checkContract(txid, of: contract)
     }
 
-    static func missing(_ txid: Hash256) -> StoreError {
-        StoreError(.inconsistent, "no stored channel with contract \(txid.displayHex)")
-    }
+    static func missing(_ txid: Hash256) -> StoreError { .missingChannel(txid) }
 
-    static func missingOutput(_ outpoint: OutPoint) -> StoreError {
-        StoreError(.inconsistent, "wallet output \(outpoint) is not stored")
-    }
+    static func missingOutput(_ outpoint: OutPoint) -> StoreError { .missingWalletOutput(outpoint) }
 
-    static func keyFamilyExhausted(_ family: KeyFamily) -> StoreError {
-        StoreError(.inconsistent, "key family \(family) has used every index")
-    }
+    static func keyFamilyExhausted(_ family: KeyFamily) -> StoreError { .keyFamilyExhausted(family) }
 }
 
 extension ServerChannelRecord.State {
     /// Whether a channel in this state has ended (settled or failed): it can be pruned.
-    var hasEnded: Bool { self == .settled || self == .failed }
+    public var hasEnded: Bool { self == .settled || self == .failed }
 }
 
 extension ClientChannelRecord.State {
     /// Whether a channel in this state has ended (settled or refunded): it can be pruned.
-    var hasEnded: Bool { self == .settled || self == .refunded }
+    public var hasEnded: Bool { self == .settled || self == .refunded }
 }
 
 /// BIP32 hardened indexes run below 2³¹.
 enum ChildNumberLimit {
-    static let hardenedCount: UInt32 = 0x8000_0000
+    static let hardenedCount: UInt32 = KeyFamily.indexLimit
+}
+
+extension KeyFamily {
+    /// How many indexes a family has (BIP32 hardened indexes run below 2³¹): a reservation
+    /// that would reach it is refused.
+    public static let indexLimit: UInt32 = 0x8000_0000
 }

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import ChannelStoreConformance
 import Testing
 
 @testable import ChannelManager

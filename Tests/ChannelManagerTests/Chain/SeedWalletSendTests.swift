@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelManager
+import ChannelStoreConformance
 import Testing
 
 /// Spending out of the seed wallet, P2PKH outputs of channel keys, and the balance's parts.

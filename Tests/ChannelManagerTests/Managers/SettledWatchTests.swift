@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelStateMachine
+import ChannelStoreConformance
 import Testing
 
 @testable import ChannelManager

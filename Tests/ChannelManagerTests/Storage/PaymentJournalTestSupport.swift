@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelStateMachine
+import ChannelStoreConformance
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 @_spi(StoreTesting) import ChannelManager
 import ChannelStateMachine
+import ChannelStoreConformance
 import Foundation
 import GRDB
 import Testing

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
+import ChannelStoreConformance
 import Foundation
 import GRDB
 import Synchronization

@@ -114,20 +114,23 @@ public struct ChainIndex: Sendable, Hashable {
         }
     }
 
-    static func checkHeight(_ position: BlockPosition) throws(StoreError) {
+    /// Refuses a negative height (`.inconsistent`).
+    public static func checkHeight(_ position: BlockPosition) throws(StoreError) {
         guard position.height >= 0 else {
             throw StoreError(.inconsistent, "block height \(position.height) is negative")
         }
     }
 
-    static func checkOwn(_ transaction: Transaction, _ txid: Hash256) throws(StoreError) {
+    /// Refuses an own transaction whose txid is not the one named (`.inconsistent`).
+    public static func checkOwn(_ transaction: Transaction, _ txid: Hash256) throws(StoreError) {
         guard transaction.txid == txid else {
             throw StoreError(
                 .inconsistent, "watched transaction \(txid.displayHex) given as \(transaction.txid.displayHex)")
         }
     }
 
-    static func notWatched(_ what: String) -> StoreError {
+    /// The refusal of an update to an item not watched (`.inconsistent`).
+    public static func notWatched(_ what: String) -> StoreError {
         StoreError(.inconsistent, "\(what) is not watched")
     }
 }

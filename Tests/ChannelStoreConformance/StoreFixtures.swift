@@ -5,36 +5,37 @@ import Foundation
 
 /// Deterministic records for the store tests: every field set, nothing left at a default, and
 /// the odd edge (empty signature and script, an uncompressed key, the largest expiry, a segwit
-/// contract). The same seed gives the same record, so the committed v1 fixture file can be
-/// regenerated and compared.
-enum StoreFixtures {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// contract). The same seed gives the same record, so the committed v1 fixture files can be
+/// regenerated and compared. Shared by every store's tests (the conformance cases among them).
+public enum StoreFixtures {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    static let baseTime: UInt64 = 1_700_000_000
+    public static let baseTime: UInt64 = 1_700_000_000
 
     /// A 32-byte value derived from a seed and a tag.
-    static func bytes32(_ seed: Int, tag: UInt8) -> [UInt8] {
+    public static func bytes32(_ seed: Int, tag: UInt8) -> [UInt8] {
         let seedBytes = withUnsafeBytes(of: UInt32(truncatingIfNeeded: seed).bigEndian) { Array($0) }
         return Hashing.sha256([tag] + seedBytes)
     }
 
-    static func hash(_ seed: Int, tag: UInt8) throws -> Hash256 {
+    public static func hash(_ seed: Int, tag: UInt8) throws -> Hash256 {
         guard let hash = Hash256(internalOrder: bytes32(seed, tag: tag)) else { throw Failure(description: "hash") }
         return hash
     }
 
-    static func publicKey(_ seed: Int, tag: UInt8, compressed: Bool = true) throws -> PublicKey {
+    public static func publicKey(_ seed: Int, tag: UInt8, compressed: Bool = true) throws -> PublicKey {
         let seedBytes = withUnsafeBytes(of: UInt32(truncatingIfNeeded: seed).bigEndian) { Array($0) }
         let secret = [0x01] + [UInt8](repeating: 0, count: 26) + [tag] + seedBytes
         return try PrivateKey(secretBytes: secret, compressed: compressed).publicKey
     }
 
-    static func amount(_ satoshis: Int64) throws -> Amount { try Amount(satoshis: satoshis) }
+    public static func amount(_ satoshis: Int64) throws -> Amount { try Amount(satoshis: satoshis) }
 
     /// A transaction unique to `seed` and `tag`.
-    static func transaction(_ seed: Int, tag: UInt8, value: Int64, witness: Bool = false, lockTime: UInt32 = 0)
+    public static func transaction(_ seed: Int, tag: UInt8, value: Int64, witness: Bool = false, lockTime: UInt32 = 0)
         throws -> Transaction
     {
         let input = TransactionInput(
@@ -48,7 +49,7 @@ enum StoreFixtures {
 
     /// A server record; `variant` picks edge cases (0: plain v2 open; 1: v1 settled with a
     /// settlement, uncompressed client key; 2: largest expiry, empty signature and script).
-    static func server(_ seed: Int, variant: Int = 0) throws -> ServerChannelRecord {
+    public static func server(_ seed: Int, variant: Int = 0) throws -> ServerChannelRecord {
         let value: Int64 = 1_000_000 + Int64(seed) * 1_000
         let contract = try transaction(seed, tag: 1, value: value, witness: variant == 0)
         switch variant {
@@ -80,7 +81,7 @@ enum StoreFixtures {
 
     /// A client record; `variant` picks edge cases (0: v2 open; 1: v1 refunded with a settlement
     /// field set, non-ASCII server id; 2: opening, empty server id, largest expiry).
-    static func client(_ seed: Int, variant: Int = 0, serverID: String? = nil) throws -> ClientChannelRecord {
+    public static func client(_ seed: Int, variant: Int = 0, serverID: String? = nil) throws -> ClientChannelRecord {
         let value: Int64 = 2_000_000 + Int64(seed) * 1_000
         let contract = try transaction(seed, tag: 11, value: value, witness: variant != 1)
         let refund = try transaction(seed, tag: 12, value: value - 1_000, lockTime: UInt32(baseTime + 86_400))
@@ -109,7 +110,7 @@ enum StoreFixtures {
         }
     }
 
-    static func walletOutput(_ seed: Int, family: KeyFamily = .walletReceive, spentBy: Hash256? = nil) throws
+    public static func walletOutput(_ seed: Int, family: KeyFamily = .walletReceive, spentBy: Hash256? = nil) throws
         -> WalletOutput
     {
         WalletOutput(
@@ -119,55 +120,5 @@ enum StoreFixtures {
             keyIndex: UInt32(seed) * 2, spentBy: spentBy)
     }
 
-    static func signature(_ n: Int) -> [UInt8] { [0x30, 0x44] + bytes32(n, tag: 31) + [0x01] }
-}
-
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("paychan-store-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    return try await body(directory)
-}
-
-/// The stores held to the same rules.
-enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
-    case inMemory
-    case sqlite
-    /// SQLite with its commits scheduled on a thread of the test's own
-    /// (``SQLiteChannelStore/Committer/scheduled(_:)``).
-    case sqliteScheduled
-
-    var description: String { rawValue }
-
-    /// Runs `body` with an empty store of this kind (an SQLite file in a temporary directory).
-    func withStore(
-        clock: ManualClock = ManualClock(now: StoreFixtures.baseTime), _ body: (any ChannelStore) async throws -> Void
-    )
-        async throws
-    {
-        switch self {
-        case .inMemory:
-            try await body(InMemoryChannelStore(clock: clock))
-        case .sqlite:
-            try await withTemporaryDirectory { directory in
-                let store = try SQLiteChannelStore(
-                    path: directory.appendingPathComponent("store.sqlite").path, clock: clock)
-                defer { store.close() }
-                try await body(store)
-            }
-        case .sqliteScheduled:
-            try await withTemporaryDirectory { directory in
-                let thread = SerialWorkThread()
-                // The store is closed before the thread that runs its commits stops.
-                defer { thread.stop() }
-                let store = try SQLiteChannelStore(
-                    path: directory.appendingPathComponent("store.sqlite").path, clock: clock,
-                    committer: thread.committer)
-                defer { store.close() }
-                try await body(store)
-            }
-        }
-    }
+    public static func signature(_ n: Int) -> [UInt8] { [0x30, 0x44] + bytes32(n, tag: 31) + [0x01] }
 }
