@@ -94,6 +94,7 @@ let package = Package(
                 "ChannelManager",
                 "ChannelTCP",
                 "PaychanBitcoinCore",
+                "PaychanPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

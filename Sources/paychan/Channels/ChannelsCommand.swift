@@ -7,29 +7,40 @@ import ChannelStateMachine
 struct ChannelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "channels",
-        abstract: "List the channels stored in a server's or client's directory (both roles).")
+        abstract: "List the channels stored in a server's or client's directory, or in PostgreSQL (both roles).")
 
     @Option(name: .long, help: "The directory of a `paychan server` or `paychan client` (its channels.sqlite).")
-    var dir: String
+    var dir: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The PostgreSQL store of `paychan server --store URL` instead.", valueName: "url"))
+    var store: String?
 
     @Flag(name: .long, help: "Print one JSON document instead of a table.")
     var json = false
 
     func run() async throws {
-        let store = try DataDirectory(path: dir).openExistingStore(clock: SystemClock(), readOnly: true)
+        guard (dir == nil) != (store == nil) else { throw CommandFailure("give either --dir or --store") }
+        let opened = try await OpenedStore.open(
+            storeOption: store, directory: dir.map(DataDirectory.init), clock: SystemClock(), existing: true,
+            readOnly: true)
         let listing: ChannelListing
         do {
             listing = ChannelListing(
-                server: try await store.serverChannels(in: Set(ServerChannelRecord.State.allCases)),
-                client: try await store.clientChannels(serverID: nil, in: Set(ClientChannelRecord.State.allCases)))
+                server: try await opened.store.serverChannels(in: Set(ServerChannelRecord.State.allCases)),
+                client: try await opened.store.clientChannels(
+                    serverID: nil, in: Set(ClientChannelRecord.State.allCases)))
+            await opened.close()
         } catch {
-            throw CommandFailure("cannot read \(dir): \(error)")
+            await opened.close()
+            throw CommandFailure("cannot read \(opened.name): \(error)")
         }
         if json {
             try printJSON(listing)
             return
         }
-        if listing.server.isEmpty && listing.client.isEmpty { print("no channels in \(dir)") }
+        if listing.server.isEmpty && listing.client.isEmpty { print("no channels in \(dir ?? opened.name)") }
         for channel in listing.server {
             print(
                 "server  \(channel.contractTxid)  \(channel.state)  v\(channel.protocolVersion)  value \(channel.channelValue)"

@@ -20,6 +20,12 @@ struct CloseCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The directory of a `paychan server` (its channels.sqlite and seed).")
     var dir: String
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The PostgreSQL store of `paychan server --store URL` (the seed stays in --dir).", valueName: "url"))
+    var store: String?
+
     @Argument(help: "The channel: its contract txid, in hex as `paychan channels` prints it.")
     var channel: String
 
@@ -41,7 +47,8 @@ struct CloseCommand: AsyncParsableCommand {
         }
         let directory = DataDirectory(path: dir)
         let clock = SystemClock()
-        let store = try directory.openExistingStore(clock: clock)
+        let opened = try await OpenedStore.open(storeOption: store, directory: directory, clock: clock, existing: true)
+        let store = opened.store
         let keychain = try directory.keychain()
         let memoryChain = MemoryChain(clock: clock, acceptsUnknownInputs: true)
         let log = try txLog.map { path throws(CommandFailure) in try TransactionLog(path: path) }
@@ -52,13 +59,17 @@ struct CloseCommand: AsyncParsableCommand {
             })
         let manager: ServerManager
         do { manager = try ServerManager(config: config, store: store, chain: memoryChain, keychain: keychain) } catch {
+            await opened.close()
             throw CommandFailure("\(error)")
         }
         let record: ServerChannelRecord
         do { record = try await manager.settle(contractTxid: txid) } catch {
+            await manager.shutdown()
+            await opened.close()
             throw CommandFailure("cannot close \(channel): \(error)")
         }
         await manager.shutdown()
+        await opened.close()
         guard record.state == .settled, let settlement = record.settlement else {
             throw CommandFailure("channel \(channel) is \(record.state.rawValue); no settlement was broadcast")
         }

@@ -12,8 +12,8 @@ struct ServerCommand: AsyncParsableCommand {
         commandName: "server",
         abstract: "Run a payment channel server (bitcoinj-compatible) until SIGTERM or Ctrl-C.",
         discussion: """
-            Accepts channels over TCP, stores them in DIR/channels.sqlite (keys from DIR/seed, \
-            created with mode 0600 when absent), logs one line per channel event, and settles \
+            Accepts channels over TCP, stores them in DIR/channels.sqlite, or in PostgreSQL with \
+            --store (keys from DIR/seed, created with mode 0600 when absent), logs one line per channel event, and settles \
             every channel two hours before its refund unlocks. SIGTERM or Ctrl-C stops it \
             without settling: open channels stay stored and clients can reopen them. Its share \
             of every settlement goes to P2WPKH of its first wallet key (printed at start).
@@ -27,6 +27,13 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Chain")
     var chainOptions: ChainOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep channels in PostgreSQL instead of DIR/channels.sqlite: postgres://USER[:PASSWORD]@HOST:PORT/DB[?schema=NAME].",
+            valueName: "url"))
+    var store: String?
 
     @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
     var minChannel: Int64 = 100_000
@@ -70,7 +77,8 @@ struct ServerCommand: AsyncParsableCommand {
         let directory = DataDirectory(path: dir)
         try directory.create()
         let clock = SystemClock()
-        let store = try directory.openStore(clock: clock)
+        let opened = try await OpenedStore.open(storeOption: store, directory: directory, clock: clock)
+        let store = opened.store
         let keychain = try directory.keychain()
         let payout = try ServerPayout.script(keychain)
         let log = try txLog.map { path throws(CommandFailure) in try TransactionLog(path: path) }
@@ -87,6 +95,7 @@ struct ServerCommand: AsyncParsableCommand {
             try await manager.start()
         } catch {
             await chain.close()
+            await opened.close()
             throw CommandFailure("cannot start: \(error)")
         }
         let server = ChannelTCPServer()
@@ -99,18 +108,20 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             await manager.shutdown()
             await chain.close()
+            await opened.close()
             throw CommandFailure("cannot listen on \(address): \(error)")
         }
         let payoutAddress = (try? Address(scriptPubKey: payout, network: network))?.description ?? payout.bytes.hex
         let port = server.port.map(String.init) ?? "?"
-        logger.info("listening on \(address.host):\(port), directory \(dir), payout \(payoutAddress)")
+        logger.info(
+            "listening on \(address.host):\(port), directory \(dir), store \(opened.name), payout \(payoutAddress)")
         FileHandle.standardOutput.write(Data("listening on \(address.host):\(port)\n".utf8))
         await SignalWaiter.waitForTermination()
         logger.info("stopping: open channels stay stored")
         await server.stop()
         await manager.shutdown()
         await chain.close()
-        store.close()
+        await opened.close()
     }
 
     private func amount(_ value: Int64, _ option: String) throws(CommandFailure) -> Amount {

@@ -1,0 +1,54 @@
+import ChannelManager
+import PaychanPostgres
+
+/// The channel store a command uses: the directory's SQLite file by default, or a PostgreSQL
+/// database (`--store postgres://USER@HOST:PORT/DB`, its tables in the schema `paychan` unless
+/// the URL says `?schema=NAME`). The seed stays in the directory either way.
+struct OpenedStore {
+    let store: any ChannelStore
+    /// What it is, for messages: the file's path, or the URL without its password.
+    let name: String
+    private let closer: @Sendable () async -> Void
+
+    init(store: any ChannelStore, name: String, close: @escaping @Sendable () async -> Void) {
+        self.store = store
+        self.name = name
+        closer = close
+    }
+
+    /// Commits what is queued and closes the store.
+    func close() async { await closer() }
+
+    /// Opens the store `--store` names, or the directory's SQLite file without it.
+    /// - Parameters:
+    ///   - existing: fail when the directory holds no SQLite store (a PostgreSQL store is
+    ///     opened, and its schema created, whatever it holds).
+    ///   - readOnly: an SQLite store that never writes (see ``SQLiteChannelStore``); a
+    ///     PostgreSQL store only reads in such a command anyway.
+    static func open(
+        storeOption: String?, directory: DataDirectory?, clock: any ManagerClock, existing: Bool = false,
+        readOnly: Bool = false
+    ) async throws(CommandFailure) -> OpenedStore {
+        if let storeOption {
+            guard PostgresStoreConfiguration.isURL(storeOption) else {
+                throw CommandFailure("--store takes a postgres:// URL, not \(storeOption)")
+            }
+            let configuration: PostgresStoreConfiguration
+            do { configuration = try PostgresStoreConfiguration(url: storeOption) } catch {
+                throw CommandFailure("--store: \(error.message)")
+            }
+            do {
+                let store = try await PostgresChannelStore.open(configuration, clock: clock)
+                return OpenedStore(store: store, name: configuration.redactedURL, close: { await store.close() })
+            } catch {
+                throw CommandFailure("cannot open \(configuration.redactedURL): \(error)")
+            }
+        }
+        guard let directory else { throw CommandFailure("give --dir (its channels.sqlite) or --store URL") }
+        let store =
+            existing
+            ? try directory.openExistingStore(clock: clock, readOnly: readOnly)
+            : try directory.openStore(clock: clock, readOnly: readOnly)
+        return OpenedStore(store: store, name: directory.storePath, close: { store.close() })
+    }
+}
