@@ -13,6 +13,7 @@ import Testing
         (WarmupScenario.name, WarmupScenario.run),
         (BlockSourceScenario.name, BlockSourceScenario.run),
         (PaymentScenario.name, PaymentScenario.run),
+        (ScanScenario.name, ScanScenario.run),
     ]
 
     @Test(arguments: scenarios.map(\.0))

@@ -41,17 +41,28 @@ public final class BitcoindProcess: Sendable {
         self.extraArguments = extraArguments
     }
 
-    /// Starts a node on a new data directory and waits for its cookie file.
+    /// Starts a node on a new data directory and waits for its cookie file. A free port can be
+    /// taken by someone else before the node binds it: then it starts again on another.
     public static func start(binary: String, extraArguments: [String] = []) async throws -> BitcoindProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "paychan-bitcoind-\(UUID().uuidString)"
-        ).path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let node = BitcoindProcess(
-            binary: binary, dataDirectory: directory, rpcPort: try freeLoopbackPort(),
-            extraArguments: extraArguments)
-        try await node.launch()
-        return node
+        var attempt = 1
+        while true {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "paychan-bitcoind-\(UUID().uuidString)"
+            ).path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let node = BitcoindProcess(
+                binary: binary, dataDirectory: directory, rpcPort: try freeLoopbackPort(),
+                extraArguments: extraArguments)
+            do {
+                try await node.launch()
+                return node
+            } catch {
+                let portTaken = node.debugLogTail(lines: 50).contains("Unable to bind")
+                await node.stop()
+                guard portTaken, attempt < 5 else { throw error }
+                attempt += 1
+            }
+        }
     }
 
     /// The arguments the node runs with.
