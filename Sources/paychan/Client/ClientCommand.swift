@@ -147,6 +147,8 @@ struct ClientCommand: AsyncParsableCommand {
         do { wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain.backend) } catch {
             throw CommandFailure("wallet: \(error)")
         }
+        // On a node the wallet finds its coins in the blocks the follower connects.
+        await chain.follow(with: [wallet], logger: Logger(label: "paychan.client"))
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
         channelConfig.timeWindow = 24 * 3600 - 60
         let manager = ClientManager(

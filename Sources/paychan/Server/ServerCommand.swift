@@ -89,6 +89,7 @@ struct ServerCommand: AsyncParsableCommand {
             })
         let logger = Logger(label: "paychan.server")
         let chain = try await chainOptions.open(clock: clock, store: store, logger: logger)
+        await chain.follow(with: [], logger: logger)
         let manager: ServerManager
         do {
             manager = try ServerManager(config: config, store: store, chain: chain.backend, keychain: keychain)

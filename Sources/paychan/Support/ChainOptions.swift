@@ -4,6 +4,7 @@ import ChannelManager
 import Foundation
 import Logging
 import PaychanBitcoinCore
+import Synchronization
 
 /// The chain a command works on: the in-process `memory` chain (the default), or a Bitcoin
 /// Core node over JSON-RPC. Shared by every command that touches the chain.
@@ -102,8 +103,8 @@ struct ChainOptions: ParsableArguments {
     /// Opens the chosen chain: a new memory chain, or the node (checked to follow the network,
     /// tried for up to --bitcoind-wait seconds while it cannot be reached) with a chain
     /// follower over it, keeping its index in `store` and answering the node's confirmed-history
-    /// questions; it polls every --bitcoind-poll seconds. With no stored cursor it starts at the
-    /// node's tip.
+    /// questions (following starts with ``ChainConnection/follow(with:logger:)``, then polls
+    /// every --bitcoind-poll seconds). With no stored cursor it starts at the node's tip.
     /// - Throws: exit status 1 for bad options, a wrong network or refused credentials; 2 when
     ///   the node cannot be reached.
     func open(clock: any ManagerClock, store: any ChannelStore, logger: Logger) async throws(CommandFailure)
@@ -158,15 +159,15 @@ struct ChainOptions: ParsableArguments {
                 throw CommandFailure("cannot read the chain index: \(error)")
             }
             node.attach(history: follower)
-            let interval = Duration.milliseconds(Int64(bitcoindPoll * 1_000))
-            let polling = Task { await follower.run(every: interval) }
-            return ChainConnection(network: network, node: node, follower: follower, polling: polling)
+            return ChainConnection(
+                network: network, node: node, follower: follower,
+                pollInterval: .milliseconds(Int64(bitcoindPoll * 1_000)))
         }
     }
 }
 
 /// An opened chain: the backend the managers use, and what kind it is.
-struct ChainConnection {
+final class ChainConnection: Sendable {
     /// The network.
     let network: Network
     /// The backend.
@@ -177,7 +178,8 @@ struct ChainConnection {
     let node: BitcoinCoreChain?
     /// The follower of the node's chain (whose index answers confirmed history), if any.
     let follower: ChainFollower?
-    private let polling: Task<Void, Never>?
+    private let pollInterval: Duration
+    private let polling = Mutex<Task<Void, Never>?>(nil)
 
     init(network: Network, memory: MemoryChain) {
         self.network = network
@@ -185,22 +187,39 @@ struct ChainConnection {
         self.memory = memory
         node = nil
         follower = nil
-        polling = nil
+        pollInterval = .zero
     }
 
-    init(network: Network, node: BitcoinCoreChain, follower: ChainFollower, polling: Task<Void, Never>) {
+    init(network: Network, node: BitcoinCoreChain, follower: ChainFollower, pollInterval: Duration) {
         self.network = network
         backend = node
         memory = nil
         self.node = node
         self.follower = follower
-        self.polling = polling
+        self.pollInterval = pollInterval
+    }
+
+    /// On a node: adds `listeners` (the seed wallet) to the follower, catches up with the
+    /// node's chain once (a failure is logged; the next poll tries again), then keeps following
+    /// in the background. Nothing to do on the memory chain.
+    func follow(with listeners: [any ChainListener], logger: Logger) async {
+        guard let follower else { return }
+        for listener in listeners { follower.add(listener) }
+        do {
+            let progress = try await follower.poll()
+            logger.info("chain followed to \(progress.cursor?.description ?? "no block yet")")
+        } catch {
+            logger.warning("\(error)")
+        }
+        let interval = pollInterval
+        polling.withLock { $0 = Task { await follower.run(every: interval) } }
     }
 
     /// Stops following and closes the node's connections.
     func close() async {
-        polling?.cancel()
-        await polling?.value
+        let task = polling.withLock { $0 }
+        task?.cancel()
+        await task?.value
         await node?.rpc.shutdown()
     }
 }
