@@ -107,6 +107,26 @@ public final class PostgresChannelStore: ChannelStore {
         }
     }
 
+    /// Drops the configuration's schema and everything in it (benches and tests that made one
+    /// of their own).
+    @_spi(StoreTesting)
+    public static func dropSchema(
+        _ configuration: PostgresStoreConfiguration, logger: Logger = Logger(label: "paychan.postgres-store")
+    )
+        async throws(StoreError)
+    {
+        let connection = try await PostgresSession.connect(configuration, role: "admin", logger: logger)
+        do throws(StoreError) {
+            try await PostgresStatementRunner(connection: connection, logger: logger).execute(
+                PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(PostgresSchema.quoted(configuration.schema)) CASCADE")
+            )
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// Without ``close()``: the writer commits what is queued, then closes its connection.
     deinit {
         queue.beginClosing()

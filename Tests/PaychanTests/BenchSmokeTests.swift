@@ -36,10 +36,13 @@ struct BenchSmokeTests {
             // Present for every result: a number for throughput figures, null otherwise.
             #expect(result.keys.contains("ratio_to_floor"), "\(name): no ratio_to_floor")
         }
-        let throughput = [
-            "state-machine-1ch", "manager-sqlite-1ch", "manager-sqlite-100ch", "store-scaling-1k-settled",
-            "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-pipelined", "tcp-100ch",
-        ]
+        // With a PostgreSQL server named (Scripts/test starts one), the bench measures on it too.
+        let postgres = ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"]?.isEmpty == false
+        let throughput =
+            [
+                "state-machine-1ch", "manager-sqlite-1ch", "manager-sqlite-100ch", "store-scaling-1k-settled",
+                "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-pipelined", "tcp-100ch",
+            ] + (postgres ? ["tcp-1ch-postgres"] : [])
         for name in throughput {
             let result = try #require(byName[name], "\(name) missing")
             #expect(result["unit"] as? String == "payments/s")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PaychanPostgres
 
 /// `paychan bench`: payment throughput at each layer, compared with the signature floor.
 struct BenchCommand: AsyncParsableCommand {
@@ -44,6 +45,10 @@ struct BenchCommand: AsyncParsableCommand {
 
             tcp-100ch: 100 channels over loopback TCP paying at once, aggregate payments/s.
 
+            tcp-1ch-postgres (with --postgres URL, or PAYCHAN_POSTGRES_URL): tcp-1ch with the \
+            server's store on PostgreSQL (synchronous_commit on: every acknowledged payment \
+            committed), in a schema of its own dropped afterwards; the client's stays SQLite.
+
             tcp-open-v2-ms-p50, tcp-open-v2-ms-p99: channel open latency over loopback TCP with \
             SQLite stores, connect to `open` returning, channels opened one after the other (300; \
             30 with --quick). The TCP figures run server and client on separate one-thread event \
@@ -69,6 +74,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL for the tcp-1ch-postgres figure, postgres://USER@HOST:PORT/DB (default: $PAYCHAN_POSTGRES_URL; none: the figure is left out).",
+            valueName: "url"))
+    var postgres: String?
+
+    @Option(
+        name: .long,
         help: "Multiply the payments per round of every figure (longer, steadier runs; for profiling).")
     var scale: Int = 1
 
@@ -83,8 +95,13 @@ struct BenchCommand: AsyncParsableCommand {
                     + "Use: swift build -c release && .build/release/paychan bench")
         #endif
         let parent = dir ?? FileManager.default.temporaryDirectory.path
-        let settings = (quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent))
+        var settings = (quick ? BenchSettings.quick(scratchParent: parent) : BenchSettings.full(scratchParent: parent))
             .scaled(by: scale)
+        if let url = postgres ?? ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"], !url.isEmpty {
+            do { settings.postgres = try PostgresStoreConfiguration(url: url) } catch {
+                throw CommandFailure("--postgres: \(error.message)")
+            }
+        }
         let report: BenchReport
         do {
             report = try await Self.measure(settings, only: only)

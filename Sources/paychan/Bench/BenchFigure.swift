@@ -34,7 +34,7 @@ struct BenchContext: Sendable {
 /// The entries of a run, in order.
 enum BenchSuite {
     static func figures(_ settings: BenchSettings) -> [any BenchFigure] {
-        [
+        var figures: [any BenchFigure] = [
             StateMachineFigure(),
             ManagerFigure(channels: 1),
             ManagerFigure(channels: settings.concurrentChannels),
@@ -46,6 +46,10 @@ enum BenchSuite {
                 name: "tcp-\(settings.concurrentChannels)ch", channels: settings.concurrentChannels, inFlight: 1),
             TCPOpenLatencyFigure(),
         ]
+        if let postgres = settings.postgres {
+            figures.append(TCPPaymentFigure(name: "tcp-1ch-postgres", channels: 1, inFlight: 1, postgres: postgres))
+        }
+        return figures
     }
 }
 

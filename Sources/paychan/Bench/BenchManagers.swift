@@ -3,8 +3,8 @@ import ChannelManager
 import ChannelStateMachine
 import Synchronization
 
-/// A server manager and a client manager, each on its own ``SQLiteChannelStore`` in a scratch
-/// directory, sharing a ``MemoryChain`` and a manual clock (no timer fires during a run),
+/// A server manager and a client manager, each on its own store (SQLite files in a scratch
+/// directory; the server's may be PostgreSQL: ``BenchServerStoreKind``), sharing a ``MemoryChain`` and a manual clock (no timer fires during a run),
 /// connected by ``InMemoryPipe``s. The client's wallet holds one coin per channel to open, so
 /// that funding never waits for change.
 final class BenchManagers: Sendable {
@@ -12,7 +12,10 @@ final class BenchManagers: Sendable {
 
     let clock: ManualClock
     let chain: MemoryChain
-    let serverStore: SQLiteChannelStore
+    let serverStore: any ChannelStore
+    /// How the server's store batched its writes so far.
+    let serverStatistics: @Sendable () -> BenchStoreStatistics
+    private let closeServerStore: @Sendable () async -> Void
     let clientStore: SQLiteChannelStore
     let server: ServerManager
     let client: ClientManager
@@ -27,14 +30,14 @@ final class BenchManagers: Sendable {
     /// both managers.
     init(
         directory: String, coins: Int, coinValue: Amount,
-        prepareServerStore: (SQLiteChannelStore) async throws -> Void = { _ in },
-        serverCommitter: SQLiteChannelStore.Committer = .dedicatedThread,
+        prepareServerStore: (any ChannelStore) async throws -> Void = { _ in },
+        serverStore serverKind: BenchServerStoreKind = .sqlite(.dedicatedThread),
         clientCommitter: SQLiteChannelStore.Committer = .dedicatedThread
     ) async throws {
         let clock = ManualClock(now: Self.start)
         let chain = MemoryChain(clock: clock)
-        let serverStore = try SQLiteChannelStore(
-            path: directory + "/server.sqlite", clock: clock, committer: serverCommitter)
+        let opened = try await BenchServerStore.open(serverKind, directory: directory, clock: clock)
+        let serverStore = opened.store
         let clientStore = try SQLiteChannelStore(
             path: directory + "/client.sqlite", clock: clock, committer: clientCommitter)
         try await prepareServerStore(serverStore)
@@ -59,6 +62,8 @@ final class BenchManagers: Sendable {
         self.clock = clock
         self.chain = chain
         self.serverStore = serverStore
+        serverStatistics = opened.statistics
+        closeServerStore = opened.close
         self.clientStore = clientStore
         self.server = server
         self.client = client
@@ -109,6 +114,6 @@ final class BenchManagers: Sendable {
         await server.shutdown()
         for pipe in pipes.withLock({ $0 }) { BenchPipes.disconnect(pipe) }
         clientStore.close()
-        serverStore.close()
+        await closeServerStore()
     }
 }

@@ -1,3 +1,5 @@
+import PaychanPostgres
+
 /// The sizes of one `paychan bench` run: the full set, or the reduced `--quick` set for CI.
 struct BenchSettings: Sendable {
     /// Whether this is the reduced `--quick` set.
@@ -22,6 +24,8 @@ struct BenchSettings: Sendable {
     var tcpOpenSamples: Int
     /// Where the scratch directories (SQLite files) go.
     var scratchParent: String
+    /// The PostgreSQL server for the `-postgres` figures (none without).
+    var postgres: PostgresStoreConfiguration? = nil
 
     /// Satoshis per payment: the servers' default minimum payment.
     static let paymentSatoshis: Int64 = 1000

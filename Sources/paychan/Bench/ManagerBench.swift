@@ -59,7 +59,7 @@ struct ManagerRun: Sendable, CustomStringConvertible {
 
     /// Managers in `directory` whose wallet can fund the channels.
     func makeManagers(
-        directory: String, prepareServerStore: (SQLiteChannelStore) async throws -> Void = { _ in }
+        directory: String, prepareServerStore: (any ChannelStore) async throws -> Void = { _ in }
     ) async throws -> BenchManagers {
         try await BenchManagers(
             directory: directory, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000),
@@ -70,8 +70,8 @@ struct ManagerRun: Sendable, CustomStringConvertible {
     func measure(_ bed: BenchManagers) async throws -> ManagerMeasurement {
         let value = try Amount(satoshis: channelSatoshis)
         let sessions = try await bed.openChannels(channels, value: value)
-        let serverBefore = bed.serverStore.statistics
-        let clientBefore = bed.clientStore.statistics
+        let serverBefore = bed.serverStatistics()
+        let clientBefore = bed.clientStore.benchStatistics
         let amount = amount
         let perChannel = paymentsPerChannel
         let rate = try await BenchTiming.medianAfterWarmUp(repeats: repeats) {
@@ -87,8 +87,8 @@ struct ManagerRun: Sendable, CustomStringConvertible {
             }
             return Double(sessions.count * perChannel) / seconds
         }
-        let serverAfter = bed.serverStore.statistics
-        let clientAfter = bed.clientStore.statistics
+        let serverAfter = bed.serverStatistics()
+        let clientAfter = bed.clientStore.benchStatistics
         // Every acknowledged payment must be in the server's file: check one channel.
         if let first = sessions.first {
             let paid = try Amount(
@@ -104,7 +104,7 @@ struct ManagerRun: Sendable, CustomStringConvertible {
     }
 
     static func writesPerCommit(
-        from before: SQLiteChannelStore.Statistics, to after: SQLiteChannelStore.Statistics
+        from before: BenchStoreStatistics, to after: BenchStoreStatistics
     ) -> Double {
         let commits = after.commits - before.commits
         return commits > 0 ? Double(after.writes - before.writes) / Double(commits) : 0
@@ -113,7 +113,7 @@ struct ManagerRun: Sendable, CustomStringConvertible {
     /// The share of commits that were payment journal writes (the rest are SQLite transactions,
     /// folds of the journal included).
     static func journalShare(
-        from before: SQLiteChannelStore.Statistics, to after: SQLiteChannelStore.Statistics
+        from before: BenchStoreStatistics, to after: BenchStoreStatistics
     ) -> Double {
         let commits = after.commits - before.commits
         return commits > 0 ? Double(after.journalWrites - before.journalWrites) / Double(commits) : 0

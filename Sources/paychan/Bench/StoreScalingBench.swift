@@ -91,7 +91,7 @@ enum SettledChannelSeeder {
     }
 
     /// Inserts `count` settled copies of `template` and waits until they are durable.
-    static func seed(_ store: SQLiteChannelStore, count: Int, template: ServerChannelRecord) async throws {
+    static func seed(_ store: any ChannelStore, count: Int, template: ServerChannelRecord) async throws {
         var next = 0
         while next < count {
             let end = min(count, next + batchSize)

@@ -4,6 +4,7 @@ import ChannelTCP
 import Foundation
 import NIOCore
 import NIOPosix
+import PaychanPostgres
 import Synchronization
 
 /// `tcp-1ch`, `tcp-1ch-pipelined` and `tcp-100ch`: the managers of ``BenchManagers`` (SQLite
@@ -19,6 +20,8 @@ struct TCPPaymentFigure: BenchFigure {
     let channels: Int
     /// Payments in flight at once on each channel.
     let inFlight: Int
+    /// The server's store on PostgreSQL (`tcp-1ch-postgres`) instead of SQLite.
+    var postgres: PostgresStoreConfiguration? = nil
 
     var names: [String] { [name] }
 
@@ -30,7 +33,8 @@ struct TCPPaymentFigure: BenchFigure {
         let scratch = try context.scratch()
         defer { scratch.remove() }
         let bed = try await TCPBench(
-            directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000))
+            directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000),
+            postgres: postgres)
         do {
             let (rate, batching) = try await measure(
                 bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
@@ -43,7 +47,7 @@ struct TCPPaymentFigure: BenchFigure {
             return [
                 .throughput(
                     name, rate, floor: context.floor,
-                    detail: "\(shape), loopback TCP, SQLite both sides, \(bed.groupsDescription), \(batching)")
+                    detail: "\(shape), loopback TCP, \(bed.storesDescription), \(bed.groupsDescription), \(batching)")
             ]
         } catch {
             await bed.shutdown()
@@ -56,8 +60,8 @@ struct TCPPaymentFigure: BenchFigure {
         Double, String
     ) {
         let sessions = try await bed.openChannels(channels, value: value)
-        let serverBefore = bed.managers.serverStore.statistics
-        let clientBefore = bed.managers.clientStore.statistics
+        let serverBefore = bed.managers.serverStatistics()
+        let clientBefore = bed.managers.clientStore.benchStatistics
         let amount = try Amount(satoshis: BenchSettings.paymentSatoshis)
         // Every channel's round split among its in-flight tasks, as evenly as it goes.
         let workers = max(1, min(inFlight, perChannel))
@@ -79,14 +83,14 @@ struct TCPPaymentFigure: BenchFigure {
         }
         let batching = ManagerMeasurement(
             paymentsPerSecond: rate,
-            serverWritesPerCommit: ManagerRun.writesPerCommit(
-                from: serverBefore, to: bed.managers.serverStore.statistics),
+            serverWritesPerCommit: ManagerRun.writesPerCommit(from: serverBefore, to: bed.managers.serverStatistics()),
             clientWritesPerCommit: ManagerRun.writesPerCommit(
-                from: clientBefore, to: bed.managers.clientStore.statistics),
-            serverJournalShare: ManagerRun.journalShare(from: serverBefore, to: bed.managers.serverStore.statistics),
-            clientJournalShare: ManagerRun.journalShare(from: clientBefore, to: bed.managers.clientStore.statistics)
+                from: clientBefore, to: bed.managers.clientStore.benchStatistics),
+            serverJournalShare: ManagerRun.journalShare(from: serverBefore, to: bed.managers.serverStatistics()),
+            clientJournalShare: ManagerRun.journalShare(
+                from: clientBefore, to: bed.managers.clientStore.benchStatistics)
         ).batching
-        // Every acknowledged payment must be in the server's file: check one channel.
+        // Every acknowledged payment must be in the server's store: check one channel.
         if let first = sessions.first {
             let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
             try await bed.managers.checkDurable(first, paidToServer: paid)
@@ -172,17 +176,22 @@ final class TCPBench: Sendable {
 
     var groupsDescription: String {
         "server and client on separate \(Self.threadsPerGroup)-thread event loop groups, "
-            + "each store committing on its side's loop, payments made from the client's loop"
+            + "each SQLite store committing on its side's loop, payments made from the client's loop"
     }
 
-    init(directory: String, coins: Int, coinValue: Amount) async throws {
+    /// What each side stores in, for the detail column.
+    let storesDescription: String
+
+    /// With `postgres`, the server's store is PostgreSQL (the client's stays SQLite).
+    init(directory: String, coins: Int, coinValue: Amount, postgres: PostgresStoreConfiguration? = nil) async throws {
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         let managers: BenchManagers
         do {
             managers = try await BenchManagers(
                 directory: directory, coins: coins, coinValue: coinValue,
-                serverCommitter: .eventLoop(serverGroup.next()), clientCommitter: .eventLoop(clientGroup.next()))
+                serverStore: postgres.map { .postgres($0) } ?? .sqlite(.eventLoop(serverGroup.next())),
+                clientCommitter: .eventLoop(clientGroup.next()))
         } catch {
             try? await serverGroup.shutdownGracefully()
             try? await clientGroup.shutdownGracefully()
@@ -200,6 +209,9 @@ final class TCPBench: Sendable {
             throw BenchFailure("TCP listener: \(error)")
         }
         self.managers = managers
+        storesDescription =
+            postgres.map { "server on PostgreSQL (\($0.host):\($0.port), synchronous_commit on), client on SQLite" }
+            ?? "SQLite both sides"
         self.serverGroup = serverGroup
         self.clientGroup = clientGroup
         clientLoop = clientGroup.next()
