@@ -23,6 +23,7 @@ public enum BitcoinCoreStartError: Error, Sendable, Hashable, CustomStringConver
     /// The node follows another chain than the one configured.
     case wrongNetwork(expected: Network, nodeChain: String)
 
+    /// What went wrong, and what to do about it.
     public var description: String {
         switch self {
         case .unreachable(let reason): return "cannot reach bitcoind: \(reason)"

@@ -28,6 +28,7 @@ public enum RPCError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The code and message, or why the node was unavailable.
     public var description: String {
         switch self {
         case .node(let code, let message): return "bitcoind error \(code): \(message)"

@@ -24,7 +24,13 @@ enum ScriptedReply: Sendable {
 /// A loopback HTTP/1.1 server (SwiftNIO) whose answers a test scripts: it replays recorded
 /// Bitcoin Core exchanges, forwards to a real node while recording, or misbehaves on purpose.
 final class LoopbackHTTPServer: Sendable {
-    typealias Responder = @Sendable (ReceivedRequest) async -> ScriptedReply
+    /// How requests are answered: at once on the server's event loop (scripted and replayed
+    /// answers: no wait for a task, however busy the test process is), or by a task (forwarding
+    /// to a real node, answering late on purpose).
+    enum Responder: Sendable {
+        case immediate(@Sendable (ReceivedRequest) -> ScriptedReply)
+        case async(@Sendable (ReceivedRequest) async -> ScriptedReply)
+    }
 
     private let channel: any Channel
     /// The port it listens on, on 127.0.0.1.
@@ -38,8 +44,15 @@ final class LoopbackHTTPServer: Sendable {
         self.port = port
     }
 
+    /// Listens on a free loopback port, answering each request at once with `responder`.
+    static func start(_ responder: @escaping @Sendable (ReceivedRequest) -> ScriptedReply) async throws
+        -> LoopbackHTTPServer
+    {
+        try await start(responder: .immediate(responder))
+    }
+
     /// Listens on a free loopback port, answering each request with `responder`.
-    static func start(_ responder: @escaping Responder) async throws -> LoopbackHTTPServer {
+    static func start(responder: Responder) async throws -> LoopbackHTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -66,7 +79,7 @@ final class LoopbackHTTPServer: Sendable {
         private var head: HTTPRequestHead?
         private var body: [UInt8] = []
 
-        init(responder: @escaping Responder) { self.responder = responder }
+        init(responder: Responder) { self.responder = responder }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -80,14 +93,18 @@ final class LoopbackHTTPServer: Sendable {
                 let request = ReceivedRequest(
                     uri: head.uri, authorization: head.headers.first(name: "Authorization"), body: body)
                 let keepAlive = head.isKeepAlive
-                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                let responder = self.responder
-                let eventLoop = context.eventLoop
-                Task {
-                    let reply = await responder(request)
-                    eventLoop.execute {
-                        let (handler, context) = loopBound.value
-                        handler.write(reply, keepAlive: keepAlive, context: context)
+                switch responder {
+                case .immediate(let respond):
+                    write(respond(request), keepAlive: keepAlive, context: context)
+                case .async(let respond):
+                    let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    let eventLoop = context.eventLoop
+                    Task {
+                        let reply = await respond(request)
+                        eventLoop.execute {
+                            let (handler, context) = loopBound.value
+                            handler.write(reply, keepAlive: keepAlive, context: context)
+                        }
                     }
                 }
             }

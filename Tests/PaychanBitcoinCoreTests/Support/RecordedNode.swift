@@ -61,7 +61,8 @@ struct RecordedNode {
     ) async throws {
         let node = try await BitcoindProcess.start(binary: binary)
         let recorder = RecordingResponder(url: node.rpcURL)
-        let server = try await LoopbackHTTPServer.start { request in await recorder.respond(request) }
+        let server = try await LoopbackHTTPServer.start(
+            responder: .async { request in await recorder.respond(request) })
         let rpc = try BitcoinCoreRPC(
             configuration: RPCConfiguration(url: server.url, credentials: .cookieFile(node.cookiePath)))
         let direct = try BitcoinCoreRPC(
