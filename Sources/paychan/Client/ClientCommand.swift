@@ -62,6 +62,9 @@ struct ClientCommand: AsyncParsableCommand {
     @OptionGroup(title: "Chain")
     var chainOptions: ChainOptions
 
+    @OptionGroup(title: "Chain following (bitcoind) and the wallet")
+    var followOptions: FollowOptions
+
     @Flag(name: .long, help: "Print one JSON document with the outcome.")
     var json = false
 
@@ -92,6 +95,7 @@ struct ClientCommand: AsyncParsableCommand {
     private func pay() async throws(CommandFailure) {
         _ = try chainOptions.validatedNetwork()
         _ = try chainOptions.kind()
+        _ = try followOptions.validated()
         let selector: VersionSelector
         switch `protocol` {
         case "1": selector = .v1
@@ -127,8 +131,20 @@ struct ClientCommand: AsyncParsableCommand {
         let store = try directory.openStore(clock: clock)
         defer { store.close() }
         let keychain = try directory.keychain()
-        let chain = try await chainOptions.open(clock: clock, store: store, logger: Logger(label: "paychan.client"))
+        let logger = Logger(label: "paychan.client")
+        let connection = try await chainOptions.open(clock: clock, logger: logger)
+        let chain: FollowedChain
         do throws(CommandFailure) {
+            chain = try await FollowedChain.open(
+                connection, store: store, keychain: keychain, options: followOptions, logger: logger)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        do throws(CommandFailure) {
+            // The wallet's coins are those of the chain up to its tip.
+            try await chain.catchUp()
+            chain.startPolling(every: chainOptions.pollInterval)
             try await pay(
                 store: store, keychain: keychain, clock: clock, chain: chain, selector: selector,
                 addresses: addresses, identity: identity, value: value, each: each)
@@ -140,15 +156,10 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     private func pay(
-        store: SQLiteChannelStore, keychain: ChannelKeychain, clock: SystemClock, chain: ChainConnection,
+        store: SQLiteChannelStore, keychain: ChannelKeychain, clock: SystemClock, chain: FollowedChain,
         selector: VersionSelector, addresses: [ServerAddress], identity: String, value: Amount, each: Amount
     ) async throws(CommandFailure) {
-        let wallet: SeedWallet
-        do { wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain.backend) } catch {
-            throw CommandFailure("wallet: \(error)")
-        }
-        // On a node the wallet finds its coins in the blocks the follower connects.
-        await chain.follow(with: [wallet], logger: Logger(label: "paychan.client"))
+        let wallet = chain.wallet
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
         channelConfig.timeWindow = 24 * 3600 - 60
         let manager = ClientManager(
@@ -156,10 +167,11 @@ struct ClientCommand: AsyncParsableCommand {
             keychain: keychain, clock: clock)
         do { try await manager.start() } catch { throw CommandFailure("cannot start: \(error)") }
         // The memory chain funds the wallet from a coinbase; on a node the wallet has its coins.
-        if let memory = chain.memory { try await topUp(wallet, memory, for: value) }
+        if let memory = chain.connection.memory { try await topUp(wallet, memory, for: value) }
 
         let session: ClientSession
         let opened: OpenedChannel
+        let openStarted = ContinuousClock.now
         do {
             let served = try await ChannelTCPClient.open(
                 value: value, servers: addresses, serverID: identity, clientManager: manager,
@@ -174,6 +186,7 @@ struct ClientCommand: AsyncParsableCommand {
             default: throw CommandFailure("cannot open a channel: \(error)")
             }
         }
+        let openTime = ContinuousClock.now - openStarted
         var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
         let txid = opened.contractTxid.displayHex
         if opened.resumed {
@@ -182,6 +195,8 @@ struct ClientCommand: AsyncParsableCommand {
             report("opened \(txid) \(opened.value.satoshis) \(acked.satoshis)")
         }
         let infoBytes = info.map { Array($0.utf8) }
+        let requestsBefore = chain.requestsSent
+        let paymentsStarted = ContinuousClock.now
         for _ in 0..<payments {
             do {
                 let receipt = try await session.pay(each, info: infoBytes)
@@ -192,6 +207,8 @@ struct ClientCommand: AsyncParsableCommand {
                 throw Self.failure(error, doing: "pay")
             }
         }
+        let paymentsTime = ContinuousClock.now - paymentsStarted
+        let requestsAfter = chain.requestsSent
         let signedAway = session.record?.paidToServer ?? .zero
         var settlement: Transaction?
         if close {
@@ -203,7 +220,13 @@ struct ClientCommand: AsyncParsableCommand {
             protocolVersion: Int(session.record?.version.rawValue ?? selector.requested.rawValue),
             channelValue: opened.value.satoshis, contractTxid: opened.contractTxid.displayHex, reopened: opened.resumed,
             paidAcked: acked.satoshis, paidSigned: signedAway.satoshis,
-            settlement: settlement.map { ClientOutcome.Settlement(txid: $0.txid.displayHex, hex: $0.serialized.hex) })
+            settlement: settlement.map { ClientOutcome.Settlement(txid: $0.txid.displayHex, hex: $0.serialized.hex) },
+            node: chain.follower == nil
+                ? nil
+                : ClientOutcome.NodeFigures(
+                    openSeconds: openTime.seconds, paymentsSeconds: paymentsTime.seconds,
+                    backendRequestsDuringPayments: requestsAfter.backend - requestsBefore.backend,
+                    followerRequestsDuringPayments: requestsAfter.follower - requestsBefore.follower))
         await manager.shutdown()
         if json {
             do { try printJSON(outcome) } catch { throw CommandFailure("cannot print JSON: \(error)") }
@@ -271,6 +294,28 @@ struct ClientOutcome: Encodable {
     let paidAcked: Int64
     let paidSigned: Int64
     let settlement: Settlement?
+    /// With `--chain bitcoind`: what the channel's life cost on the node.
+    let node: NodeFigures?
+
+    /// Figures of a run on a node.
+    struct NodeFigures: Encodable {
+        /// From asking to open to the channel being open (the contract's funding and broadcast
+        /// included), in seconds.
+        let openSeconds: Double
+        /// The payments, in seconds.
+        let paymentsSeconds: Double
+        /// HTTP requests the managers and the wallet sent to the node during the payments.
+        let backendRequestsDuringPayments: Int
+        /// HTTP requests the chain follower sent (on its own clock) during the payments.
+        let followerRequestsDuringPayments: Int
+
+        enum CodingKeys: String, CodingKey {
+            case openSeconds = "open_seconds"
+            case paymentsSeconds = "payments_seconds"
+            case backendRequestsDuringPayments = "backend_requests_during_payments"
+            case followerRequestsDuringPayments = "follower_requests_during_payments"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol"
@@ -280,6 +325,7 @@ struct ClientOutcome: Encodable {
         case paidAcked = "paid_acked"
         case paidSigned = "paid_signed"
         case settlement
+        case node
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -291,5 +337,14 @@ struct ClientOutcome: Encodable {
         try container.encode(paidAcked, forKey: .paidAcked)
         try container.encode(paidSigned, forKey: .paidSigned)
         try container.encode(settlement, forKey: .settlement)  // null when absent
+        try container.encodeIfPresent(node, forKey: .node)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

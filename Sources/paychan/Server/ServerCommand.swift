@@ -35,6 +35,9 @@ struct ServerCommand: AsyncParsableCommand {
             valueName: "url"))
     var store: String?
 
+    @OptionGroup(title: "Chain following (bitcoind)")
+    var followOptions: FollowOptions
+
     @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
     var minChannel: Int64 = 100_000
 
@@ -88,8 +91,19 @@ struct ServerCommand: AsyncParsableCommand {
                 if case .broadcast(let tx, _, true) = event { log?.append(tx) }
             })
         let logger = Logger(label: "paychan.server")
-        let chain = try await chainOptions.open(clock: clock, store: store, logger: logger)
-        await chain.follow(with: [], logger: logger)
+        _ = try followOptions.validated()
+        let connection = try await chainOptions.open(clock: clock, logger: logger)
+        let chain: FollowedChain
+        do throws(CommandFailure) {
+            chain = try await FollowedChain.open(
+                connection, store: store, keychain: keychain, options: followOptions, logger: logger)
+            try await chain.catchUp()
+        } catch {
+            await connection.close()
+            await opened.close()
+            throw error
+        }
+        chain.startPolling(every: chainOptions.pollInterval)
         let manager: ServerManager
         do {
             manager = try ServerManager(config: config, store: store, chain: chain.backend, keychain: keychain)
@@ -121,6 +135,12 @@ struct ServerCommand: AsyncParsableCommand {
         logger.info("stopping: open channels stay stored")
         await server.stop()
         await manager.shutdown()
+        if chain.follower != nil {
+            let requests = chain.requestsSent
+            logger.info(
+                "bitcoind requests: \(requests.backend) by the managers and wallet, \(requests.follower) by the follower"
+            )
+        }
         await chain.close()
         await opened.close()
     }

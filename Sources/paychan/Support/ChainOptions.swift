@@ -4,7 +4,6 @@ import ChannelManager
 import Foundation
 import Logging
 import PaychanBitcoinCore
-import Synchronization
 
 /// The chain a command works on: the in-process `memory` chain (the default), or a Bitcoin
 /// Core node over JSON-RPC. Shared by every command that touches the chain.
@@ -46,6 +45,9 @@ struct ChainOptions: ParsableArguments {
         name: .customLong("bitcoind-poll"),
         help: "Seconds between two looks at the node's best chain (the chain follower's poll).")
     var bitcoindPoll: Double = 10
+
+    /// The chain follower's poll interval, --bitcoind-poll.
+    var pollInterval: Duration { .milliseconds(Int64(bitcoindPoll * 1_000)) }
 
     @Option(
         name: .customLong("bitcoind-wait"),
@@ -101,15 +103,11 @@ struct ChainOptions: ParsableArguments {
     }
 
     /// Opens the chosen chain: a new memory chain, or the node (checked to follow the network,
-    /// tried for up to --bitcoind-wait seconds while it cannot be reached) with a chain
-    /// follower over it, keeping its index in `store` and answering the node's confirmed-history
-    /// questions (following starts with ``ChainConnection/follow(with:logger:)``, then polls
-    /// every --bitcoind-poll seconds). With no stored cursor it starts at the node's tip.
+    /// tried for up to --bitcoind-wait seconds while it cannot be reached). Following the node's
+    /// chain (its --bitcoind-poll) is ``FollowedChain``'s.
     /// - Throws: exit status 1 for bad options, a wrong network or refused credentials; 2 when
     ///   the node cannot be reached.
-    func open(clock: any ManagerClock, store: any ChannelStore, logger: Logger) async throws(CommandFailure)
-        -> ChainConnection
-    {
+    func open(clock: any ManagerClock, logger: Logger) async throws(CommandFailure) -> ChainConnection {
         let network = try validatedNetwork()
         switch try kind() {
         case .memory:
@@ -136,9 +134,9 @@ struct ChainOptions: ParsableArguments {
             }
             let node = BitcoinCoreChain(
                 rpc: rpc, configuration: .init(network: network, fallbackFeeRate: fallback))
-            let info: NodeInfo
             do {
-                info = try await node.waitForNode(timeout: .milliseconds(Int64(bitcoindWait * 1_000)), logger: logger)
+                let info = try await node.waitForNode(
+                    timeout: .milliseconds(Int64(bitcoindWait * 1_000)), logger: logger)
                 logger.info(
                     "bitcoind \(info.subversion) at \(rpc.configuration.url): chain \(info.chain), \(info.blocks) blocks"
                 )
@@ -149,25 +147,13 @@ struct ChainOptions: ParsableArguments {
                 case .unauthorized, .wrongNetwork: throw CommandFailure(error.description)
                 }
             }
-            let follower: ChainFollower
-            do {
-                follower = try await ChainFollower(
-                    source: BitcoinCoreBlockSource(rpc: rpc), store: store, broadcaster: node,
-                    birthday: Int(clamping: info.blocks), logger: logger)
-            } catch {
-                await rpc.shutdown()
-                throw CommandFailure("cannot read the chain index: \(error)")
-            }
-            node.attach(history: follower)
-            return ChainConnection(
-                network: network, node: node, follower: follower,
-                pollInterval: .milliseconds(Int64(bitcoindPoll * 1_000)))
+            return ChainConnection(network: network, node: node)
         }
     }
 }
 
 /// An opened chain: the backend the managers use, and what kind it is.
-final class ChainConnection: Sendable {
+struct ChainConnection {
     /// The network.
     let network: Network
     /// The backend.
@@ -176,50 +162,23 @@ final class ChainConnection: Sendable {
     let memory: MemoryChain?
     /// The Bitcoin Core node, when that is the backend.
     let node: BitcoinCoreChain?
-    /// The follower of the node's chain (whose index answers confirmed history), if any.
-    let follower: ChainFollower?
-    private let pollInterval: Duration
-    private let polling = Mutex<Task<Void, Never>?>(nil)
-
     init(network: Network, memory: MemoryChain) {
         self.network = network
         backend = memory
         self.memory = memory
         node = nil
-        follower = nil
-        pollInterval = .zero
     }
 
-    init(network: Network, node: BitcoinCoreChain, follower: ChainFollower, pollInterval: Duration) {
+    init(network: Network, node: BitcoinCoreChain) {
         self.network = network
         backend = node
         memory = nil
         self.node = node
-        self.follower = follower
-        self.pollInterval = pollInterval
     }
 
-    /// On a node: adds `listeners` (the seed wallet) to the follower, catches up with the
-    /// node's chain once (a failure is logged; the next poll tries again), then keeps following
-    /// in the background. Nothing to do on the memory chain.
-    func follow(with listeners: [any ChainListener], logger: Logger) async {
-        guard let follower else { return }
-        for listener in listeners { follower.add(listener) }
-        do {
-            let progress = try await follower.poll()
-            logger.info("chain followed to \(progress.cursor?.description ?? "no block yet")")
-        } catch {
-            logger.warning("\(error)")
-        }
-        let interval = pollInterval
-        polling.withLock { $0 = Task { await follower.run(every: interval) } }
-    }
-
-    /// Stops following and closes the node's connections.
+    /// Closes the node's connections.
     func close() async {
-        let task = polling.withLock { $0 }
-        task?.cancel()
-        await task?.value
         await node?.rpc.shutdown()
     }
+
 }

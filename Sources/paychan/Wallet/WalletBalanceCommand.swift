@@ -13,7 +13,11 @@ struct WalletBalanceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The directory of a `paychan server` or `paychan client`.")
     var dir: String
 
-    @OptionGroup var chainOptions: WalletChainOptions
+    @OptionGroup(title: "Chain")
+    var chainOptions: ChainOptions
+
+    @OptionGroup(title: "Chain following (bitcoind) and the wallet")
+    var followOptions: FollowOptions
 
     @Flag(
         name: .long,
@@ -22,13 +26,16 @@ struct WalletBalanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runWalletCommand("balance") { () async throws(CommandFailure) in
-            let chain = try chainOptions.backend()
-            let (wallet, store) = try await WalletDirectory.open(DataDirectory(path: dir), chain: chain)
-            defer { store.close() }
+            let (chain, store) = try await WalletDirectory.open(
+                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions)
             let balance: WalletBalance
-            do throws(FundingError) { balance = try await wallet.balance() } catch {
+            do throws(FundingError) { balance = try await chain.wallet.balance() } catch {
+                await chain.close()
+                store.close()
                 throw WalletDirectory.failure(error, doing: "read the balance")
             }
+            await chain.close()
+            store.close()
             if json {
                 do {
                     try printJSON([

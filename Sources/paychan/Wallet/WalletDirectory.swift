@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import ChannelManager
 import Foundation
+import Logging
 
 /// What the wallet subcommands share: parsing their options, opening the wallet of a directory,
 /// and the exit status of a wallet error.
@@ -13,18 +14,33 @@ enum WalletDirectory {
         return network
     }
 
-    /// The wallet of `directory` over `chain`, with its store (close it when done).
-    static func open(_ directory: DataDirectory, chain: any ChainMonitor & FeeEstimator) async throws(CommandFailure)
-        -> (SeedWallet, SQLiteChannelStore)
+    /// The wallet of `directory` on the chain the options name, with its store (close both
+    /// when done). On `bitcoind` the wallet has followed the node's chain to its tip.
+    static func open(_ directory: DataDirectory, chainOptions: ChainOptions, followOptions: FollowOptions)
+        async throws(CommandFailure) -> (FollowedChain, SQLiteChannelStore)
     {
+        _ = try followOptions.validated()
         let keychain = try directory.keychain()
-        let store = try directory.openExistingStore(clock: SystemClock())
-        do throws(FundingError) {
-            let wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain)
-            return (wallet, store)
-        } catch {
+        let clock = SystemClock()
+        let store = try directory.openExistingStore(clock: clock)
+        let logger = Logger(label: "paychan.wallet")
+        let connection: ChainConnection
+        do { connection = try await chainOptions.open(clock: clock, logger: logger) } catch {
             store.close()
-            throw failure(error, doing: "open the wallet")
+            throw error
+        }
+        do throws(CommandFailure) {
+            let chain = try await FollowedChain.open(
+                connection, store: store, keychain: keychain, options: followOptions, logger: logger)
+            do { try await chain.catchUp() } catch {
+                await chain.close()
+                throw error
+            }
+            return (chain, store)
+        } catch {
+            await connection.close()
+            store.close()
+            throw error
         }
     }
 

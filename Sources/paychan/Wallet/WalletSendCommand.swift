@@ -17,7 +17,11 @@ struct WalletSendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The directory of a `paychan server` or `paychan client`.")
     var dir: String
 
-    @OptionGroup var chainOptions: WalletChainOptions
+    @OptionGroup(title: "Chain")
+    var chainOptions: ChainOptions
+
+    @OptionGroup(title: "Chain following (bitcoind) and the wallet")
+    var followOptions: FollowOptions
 
     @Option(name: .long, help: "The address to pay.")
     var to: String
@@ -37,15 +41,19 @@ struct WalletSendCommand: AsyncParsableCommand {
     func run() async throws {
         try await runWalletCommand("send") { () async throws(CommandFailure) in
             let (script, sendAmount, rate) = try parsedArguments()
-            let chain = try chainOptions.backend()
-            let (wallet, store) = try await WalletDirectory.open(DataDirectory(path: dir), chain: chain)
-            defer { store.close() }
+            let (chain, store) = try await WalletDirectory.open(
+                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions)
             let sent: SentTransaction
             do throws(FundingError) {
-                sent = try await wallet.send(to: script, amount: sendAmount, feeRate: rate, broadcaster: chain)
+                sent = try await chain.wallet.send(
+                    to: script, amount: sendAmount, feeRate: rate, broadcaster: chain.backend)
             } catch {
+                await chain.close()
+                store.close()
                 throw WalletDirectory.failure(error, doing: "send")
             }
+            await chain.close()
+            store.close()
             let txid = sent.transaction.txid.displayHex
             let hex = sent.transaction.serialized.hex
             if json {
@@ -61,7 +69,8 @@ struct WalletSendCommand: AsyncParsableCommand {
 
     /// The destination, amount and fee rate, checked before the wallet is opened.
     private func parsedArguments() throws(CommandFailure) -> (Script, SendAmount, FeeRate?) {
-        let network = try chainOptions.parsedNetwork()
+        let network = try chainOptions.validatedNetwork()
+        _ = try chainOptions.kind()
         let address: Address
         do { address = try Address(to, network: network) } catch {
             throw CommandFailure("--to \(to) is not an address of \(network): \(error)")

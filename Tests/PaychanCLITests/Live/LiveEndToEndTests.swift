@@ -1,0 +1,151 @@
+import BitcoinPrimitives
+import Foundation
+import PaychanTestSupport
+import Testing
+
+/// Two `paychan` processes on a real regtest `bitcoind` (run when `PAYCHAN_BITCOIND` names one).
+@Suite("paychan server and client on a real bitcoind", .enabled(if: LiveNode.enabled), .serialized)
+struct LiveEndToEndTests {
+    static let funding: Int64 = 10_000_000
+    static let channelValue: Int64 = 1_000_000
+    static let amount: Int64 = 500
+    static let payments = 1_000
+
+    @Test(
+        "fund by mining to the client's address, open, 1,000 payments, close, mine; balances to the satoshi; the server pays its earnings out",
+        arguments: [1, 2])
+    func channelLife(version: Int) async throws {
+        try await LiveNode.with { node in try await channelLife(version: version, node: node) }
+    }
+
+    private func channelLife(version: Int, node: LiveNode) async throws {
+        let scratch = try ScratchDirectory()
+        let clientDir = scratch.path + "/client"
+        let serverDir = scratch.path + "/server"
+
+        // The client's wallet is paid by a coinbase, mature after 100 more blocks.
+        let address = try PaychanProcess.run(["wallet", "address", "--dir", clientDir, "--json"])
+        #expect(address.status == 0, "\(address.stderr)")
+        let clientAddress = try #require(try address.json()["address"] as? String)
+        let coinbaseBlock = try #require(try await node.mine(1, to: clientAddress).first)
+        try await node.mine(100)
+        let coinbase = try #require(try await node.txids(inBlock: coinbaseBlock).first)
+        let funding = satoshis(try await node.transaction(coinbase, inBlock: coinbaseBlock).outputs)
+        #expect(funding == 5_000_000_000)
+
+        let server = try RunningServer(directory: serverDir, extraArguments: node.chainArguments)
+        defer { server.stop() }
+        let started = ContinuousClock.now
+        let client = try PaychanProcess.run(
+            [
+                "client", "--server", server.address, "--dir", clientDir, "--channel-value", "\(Self.channelValue)",
+                "--amount", "\(Self.amount)", "--payments", "\(Self.payments)", "--protocol", "\(version)", "--close",
+                "--json",
+            ] + node.chainArguments)
+        let clientSeconds = (ContinuousClock.now - started).seconds
+        #expect(client.status == 0, "\(client.stderr)")
+        let outcome = try client.json()
+        #expect(outcome["protocol"] as? Int == version)
+        let paid = try #require(outcome["paid_acked"] as? Int64)
+        #expect(paid == outcome["paid_signed"] as? Int64)
+        #expect(paid >= Int64(Self.payments) * Self.amount)
+        let figures = try #require(outcome["node"] as? [String: Any])
+        // A payment costs no request to the node.
+        #expect(figures["backend_requests_during_payments"] as? Int == 0)
+        let contractTxid = try #require(outcome["contract_txid"] as? String)
+        let settlementTxid = try #require((outcome["settlement"] as? [String: Any])?["txid"] as? String)
+
+        // The contract and the settlement wait in the mempool; one block confirms both.
+        let mempool = try await node.mempool()
+        #expect(mempool.contains(contractTxid) && mempool.contains(settlementTxid))
+        let mining = ContinuousClock.now
+        let block = try #require(try await node.mine(1).first)
+        let mined = (ContinuousClock.now - mining).seconds
+        #expect(try await node.confirmations(of: settlementTxid) == 1)
+        let contract = try await node.transaction(contractTxid, inBlock: block)
+        let settlement = try await node.transaction(settlementTxid, inBlock: block)
+        #expect(contract.inputs.map(\.previousOutput.txid.displayHex) == [coinbase])
+        #expect(contract.outputs[0].value.satoshis == Self.channelValue)
+        let contractFee = funding - satoshis(contract.outputs)
+        let settlementFee = Self.channelValue - satoshis(settlement.outputs)
+        #expect(contractFee > 0 && settlementFee > 0)
+        // The client gets back exactly what it did not pay; the server its payments less the fee.
+        #expect(settlement.outputs.contains { $0.value.satoshis == Self.channelValue - paid })
+        server.stop()
+
+        let clientBalance = try balance(clientDir, node)
+        #expect(
+            clientBalance == ["confirmed": funding - contractFee - paid, "unconfirmed": 0, "locked_in_channels": 0])
+        let serverBalance = try balance(serverDir, node)
+        #expect(serverBalance == ["confirmed": paid - settlementFee, "unconfirmed": 0, "locked_in_channels": 0])
+
+        // The server's earnings go to the node's wallet.
+        let destination = try await node.wallet.call("getnewaddress").string()
+        let send = try PaychanProcess.run(
+            ["wallet", "send", "--dir", serverDir, "--to", destination, "--all", "--json"] + node.chainArguments)
+        #expect(send.status == 0, "\(send.stderr)")
+        let sendFee = try #require(try send.json()["fee"] as? Int64)
+        try await node.mine(1)
+        #expect(try await node.received(on: destination) == paid - settlementFee - sendFee)
+        #expect(try balance(serverDir, node) == ["confirmed": 0, "unconfirmed": 0, "locked_in_channels": 0])
+
+        print(
+            "live v\(version): open \(figures["open_seconds"] ?? "?") s (funding and broadcast included), "
+                + "\(Self.payments) payments in \(figures["payments_seconds"] ?? "?") s, requests to the node during them: "
+                + "\(figures["backend_requests_during_payments"] ?? "?") by the managers, "
+                + "\(figures["follower_requests_during_payments"] ?? "?") by the follower's polls; "
+                + "client process \(clientSeconds) s; settlement broadcast -> mined in \(mined) s (generatetoaddress 1); "
+                + "contract fee \(contractFee), settlement fee \(settlementFee), send fee \(sendFee) sat")
+    }
+
+    @Test("refusals before anything is signed: a wrong-network address (1), too little money (4), no node (2)")
+    func walletRefusals() async throws {
+        try await LiveNode.with { node in try await walletRefusals(node: node) }
+    }
+
+    private func walletRefusals(node: LiveNode) async throws {
+        let scratch = try ScratchDirectory()
+        let dir = scratch.path + "/wallet"
+        let address = try PaychanProcess.run(["wallet", "address", "--dir", dir])
+        try await node.send(100_000, to: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        try await node.mine(1)
+        let testnet = Address.p2wpkh(
+            publicKey: try PrivateKey(secretBytes: [UInt8](repeating: 3, count: 32)).publicKey,
+            network: .testnet)
+        let wrongNetwork = try PaychanProcess.run(
+            ["wallet", "send", "--dir", dir, "--to", testnet.string, "--amount", "1000"] + node.chainArguments)
+        #expect(wrongNetwork.status == 1, "\(wrongNetwork.stderr)")
+        #expect(wrongNetwork.stderr.contains("not an address of regtest"))
+        let destination = try await node.wallet.call("getnewaddress").string()
+        let tooMuch = try PaychanProcess.run(
+            ["wallet", "send", "--dir", dir, "--to", destination, "--amount", "100001"] + node.chainArguments)
+        #expect(tooMuch.status == 4, "\(tooMuch.stderr)")
+        #expect(try balance(dir, node)["confirmed"] == 100_000)
+        let unreachable = try PaychanProcess.run([
+            "wallet", "balance", "--dir", dir, "--chain", "bitcoind", "--network", "regtest", "--bitcoind-rpc",
+            "http://127.0.0.1:\(try freePort())", "--bitcoind-cookie", node.process.cookiePath, "--bitcoind-wait", "1",
+        ])
+        #expect(unreachable.status == 2, "\(unreachable.stderr)")
+        let wrongChain = try PaychanProcess.run(
+            ["wallet", "balance", "--dir", dir] + node.chainArguments.map { $0 == "regtest" ? "signet" : $0 })
+        #expect(wrongChain.status == 1, "\(wrongChain.stderr)")
+    }
+
+    /// `paychan wallet balance --json` of `dir` on `node`.
+    private func balance(_ dir: String, _ node: LiveNode) throws -> [String: Int64] {
+        let result = try PaychanProcess.run(["wallet", "balance", "--dir", dir, "--json"] + node.chainArguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        return (try result.json() as? [String: Int64]) ?? [:]
+    }
+}
+
+/// A loopback port nothing listens on (at the time of the call).
+func freePort() throws -> Int { try BitcoindProcess.freeLoopbackPort() }
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
