@@ -27,10 +27,7 @@ struct LiveEndToEndTests {
         let address = try PaychanProcess.run(["wallet", "address", "--dir", clientDir, "--json"])
         #expect(address.status == 0, "\(address.stderr)")
         let clientAddress = try #require(try address.json()["address"] as? String)
-        let coinbaseBlock = try #require(try await node.mine(1, to: clientAddress).first)
-        try await node.mine(100)
-        let coinbase = try #require(try await node.txids(inBlock: coinbaseBlock).first)
-        let funding = satoshis(try await node.transaction(coinbase, inBlock: coinbaseBlock).outputs)
+        let (coinbase, funding) = try await node.fundByCoinbase(clientAddress)
         #expect(funding == 5_000_000_000)
 
         let server = try RunningServer(directory: serverDir, extraArguments: node.chainArguments)
@@ -129,6 +126,67 @@ struct LiveEndToEndTests {
         let wrongChain = try PaychanProcess.run(
             ["wallet", "balance", "--dir", dir] + node.chainArguments.map { $0 == "regtest" ? "signet" : $0 })
         #expect(wrongChain.status == 1, "\(wrongChain.stderr)")
+    }
+
+    @Test(
+        "the node stopped during payments: they go on (none needs the node), a new run waits then fails with status 2, and after the restart the channel is reopened, paid and settled with every acknowledged payment"
+    )
+    func nodeStoppedDuringPayments() async throws {
+        try await LiveNode.with { node in try await nodeStoppedDuringPayments(node: node) }
+    }
+
+    private func nodeStoppedDuringPayments(node: LiveNode) async throws {
+        let scratch = try ScratchDirectory()
+        let clientDir = scratch.path + "/client"
+        let serverDir = scratch.path + "/server"
+        let address = try PaychanProcess.run(["wallet", "address", "--dir", clientDir])
+        let (_, funding) = try await node.fundByCoinbase(address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let server = try RunningServer(directory: serverDir, extraArguments: node.chainArguments)
+        defer { server.stop() }
+        let paying = [
+            "client", "--server", server.address, "--dir", clientDir, "--channel-value", "\(Self.channelValue)",
+            "--amount", "\(Self.amount)",
+        ]
+        let first = try StreamingProcess(
+            paying + ["--payments", "\(Self.payments)", "--progress"] + node.chainArguments,
+            stderrFile: scratch.path + "/first.stderr")
+        #expect(await first.waitForLines(startingWith: "paid ", count: 100), "\(first.stderr)")
+        await node.halt()
+        let paidWhenStopped = first.lines.count { $0.hasPrefix("paid ") }
+        #expect(await first.wait() == 0, "\(first.stderr)")
+        let contractTxid = try #require(first.lines.first { $0.hasPrefix("opened ") }?.split(separator: " ")[1])
+        // `paid TXID ACKED` per acknowledged payment: every one was made, most with the node down.
+        let paidLines = first.lines.filter { $0.hasPrefix("paid \(contractTxid) ") }
+        #expect(paidLines.count == Self.payments)
+        let acked = try #require(paidLines.last.flatMap { $0.split(separator: " ").last }.flatMap { Int64($0) })
+
+        // With the node down, a new run cannot start: it says so, with status 2.
+        let refused = try PaychanProcess.run(
+            paying + ["--payments", "10", "--close"] + node.chainArguments + ["--bitcoind-wait", "1"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot reach bitcoind"), "\(refused.stderr)")
+
+        try await node.process.launch()
+        let second = try PaychanProcess.run(paying + ["--payments", "10", "--close", "--json"] + node.chainArguments)
+        #expect(second.status == 0, "\(second.stderr)")
+        let outcome = try second.json()
+        #expect(outcome["reopened"] as? Bool == true)
+        #expect(outcome["contract_txid"] as? String == String(contractTxid))
+        let paid = acked + 10 * Self.amount
+        #expect(outcome["paid_acked"] as? Int64 == 10 * Self.amount)
+        #expect(outcome["paid_signed"] as? Int64 == paid)
+        let settlementTxid = try #require((outcome["settlement"] as? [String: Any])?["txid"] as? String)
+        let block = try #require(try await node.mine(1).first)
+        let settlement = try await node.transaction(settlementTxid, inBlock: block)
+        #expect(settlement.outputs.contains { $0.value.satoshis == Self.channelValue - paid })
+        let settlementFee = Self.channelValue - satoshis(settlement.outputs)
+        let contract = try await node.transaction(String(contractTxid), inBlock: block)
+        let contractFee = funding - satoshis(contract.outputs)
+        server.stop()
+        #expect(try balance(serverDir, node)["confirmed"] == paid - settlementFee)
+        #expect(try balance(clientDir, node)["confirmed"] == funding - contractFee - paid)
+        print(
+            "node stopped after \(paidWhenStopped) of \(Self.payments) payments; all acknowledged; \(paid) sat settled")
     }
 
     /// `paychan wallet balance --json` of `dir` on `node`.

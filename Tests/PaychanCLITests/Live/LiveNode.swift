@@ -103,6 +103,15 @@ final class LiveNode: Sendable {
             .map { try $0.string() }
     }
 
+    /// Mines a block whose coinbase pays `address`, then 100 more so that it is mature; the
+    /// coinbase's txid and value.
+    func fundByCoinbase(_ address: String) async throws -> (txid: String, value: Int64) {
+        let block = try #require(try await mine(1, to: address).first)
+        try await mine(100)
+        let txid = try #require(try await txids(inBlock: block).first)
+        return (txid, satoshis(try await transaction(txid, inBlock: block).outputs))
+    }
+
     /// Sends `satoshis` from the node's wallet to `address`; the txid.
     @discardableResult
     func send(_ satoshis: Int64, to address: String) async throws -> String {
