@@ -27,7 +27,8 @@ struct WalletBalanceCommand: AsyncParsableCommand {
     func run() async throws {
         try await runWalletCommand("balance") { () async throws(CommandFailure) in
             let (chain, store) = try await WalletDirectory.open(
-                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions)
+                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions,
+                forWriting: false)
             let balance: WalletBalance
             do throws(FundingError) { balance = try await chain.wallet.balance() } catch {
                 await chain.close()

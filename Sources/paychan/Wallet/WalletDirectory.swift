@@ -15,15 +15,25 @@ enum WalletDirectory {
     }
 
     /// The wallet of `directory` on the chain the options name, with its store (close both
-    /// when done). On `bitcoind` the wallet has followed the node's chain to its tip.
-    static func open(_ directory: DataDirectory, chainOptions: ChainOptions, followOptions: FollowOptions)
-        async throws(CommandFailure) -> (FollowedChain, SQLiteChannelStore)
-    {
+    /// when done). On `bitcoind` the wallet has followed the node's chain to its tip, unless
+    /// another process (a running server or client) owns the store: it follows the chain and
+    /// writes what it finds, so a reader (`forWriting` false) answers from what it stored; a
+    /// writer is refused (exit status 1) before anything is signed.
+    static func open(
+        _ directory: DataDirectory, chainOptions: ChainOptions, followOptions: FollowOptions, forWriting: Bool
+    ) async throws(CommandFailure) -> (FollowedChain, SQLiteChannelStore) {
         _ = try followOptions.validated()
         let keychain = try directory.keychain()
         let clock = SystemClock()
         let store = try directory.openExistingStore(clock: clock)
         let logger = Logger(label: "paychan.wallet")
+        // A store opened for writing observes the payment journal only when another process owns it.
+        let ownedElsewhere = !store.usesPaymentJournal
+        if ownedElsewhere && forWriting {
+            store.close()
+            throw CommandFailure(
+                "another paychan process (a running server or client) uses \(directory.path): stop it first")
+        }
         let connection: ChainConnection
         do { connection = try await chainOptions.open(clock: clock, logger: logger) } catch {
             store.close()
@@ -32,9 +42,13 @@ enum WalletDirectory {
         do throws(CommandFailure) {
             let chain = try await FollowedChain.open(
                 connection, store: store, keychain: keychain, options: followOptions, logger: logger)
-            do { try await chain.catchUp() } catch {
-                await chain.close()
-                throw error
+            if ownedElsewhere {
+                logger.info("another process owns the store and follows the chain: answering from what it stored")
+            } else {
+                do { try await chain.catchUp() } catch {
+                    await chain.close()
+                    throw error
+                }
             }
             return (chain, store)
         } catch {

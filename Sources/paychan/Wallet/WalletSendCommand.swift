@@ -42,7 +42,8 @@ struct WalletSendCommand: AsyncParsableCommand {
         try await runWalletCommand("send") { () async throws(CommandFailure) in
             let (script, sendAmount, rate) = try parsedArguments()
             let (chain, store) = try await WalletDirectory.open(
-                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions)
+                DataDirectory(path: dir), chainOptions: chainOptions, followOptions: followOptions,
+                forWriting: true)
             let sent: SentTransaction
             do throws(FundingError) {
                 sent = try await chain.wallet.send(

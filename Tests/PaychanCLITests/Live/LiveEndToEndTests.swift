@@ -68,7 +68,17 @@ struct LiveEndToEndTests {
         #expect(contractFee > 0 && settlementFee > 0)
         // The client gets back exactly what it did not pay; the server its payments less the fee.
         #expect(settlement.outputs.contains { $0.value.satoshis == Self.channelValue - paid })
-        server.stop()
+        // While the server runs, its directory's balance is what the server's follower stored; a
+        // send waits for the server to stop.
+        try await eventually("the running server's wallet holds the settlement's output") {
+            try balance(serverDir, node)["confirmed"] == paid - settlementFee
+        }
+        let busy = try PaychanProcess.run(
+            ["wallet", "send", "--dir", serverDir, "--to", node.minerAddress, "--all"] + node.chainArguments)
+        #expect(busy.status == 1, "\(busy.stderr)")
+        #expect(busy.stderr.contains("stop it first"), "\(busy.stderr)")
+        #expect(server.stop() == 0)
+        let requests = server.log.split(separator: "\n").first { $0.contains("bitcoind requests:") } ?? "?"
 
         let clientBalance = try balance(clientDir, node)
         #expect(
@@ -92,7 +102,8 @@ struct LiveEndToEndTests {
                 + "\(figures["backend_requests_during_payments"] ?? "?") by the managers, "
                 + "\(figures["follower_requests_during_payments"] ?? "?") by the follower's polls; "
                 + "client process \(clientSeconds) s; settlement broadcast -> mined in \(mined) s (generatetoaddress 1); "
-                + "contract fee \(contractFee), settlement fee \(settlementFee), send fee \(sendFee) sat")
+                + "contract fee \(contractFee), settlement fee \(settlementFee), send fee \(sendFee) sat; "
+                + "server: \(requests.split(separator: "]").last ?? "")")
     }
 
     @Test("refusals before anything is signed: a wrong-network address (1), too little money (4), no node (2)")
