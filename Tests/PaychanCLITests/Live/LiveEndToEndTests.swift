@@ -200,6 +200,56 @@ struct LiveEndToEndTests {
             "node stopped after \(paidWhenStopped) of \(Self.payments) payments; all acknowledged; \(paid) sat settled")
     }
 
+    @Test(
+        "a recent --birthday reads the blocks since (an old one scans the UTXO set); --min-confirmations keeps a coin from funding a contract until it is that deep"
+    )
+    func birthdayAndConfirmationDepth() async throws {
+        try await LiveNode.with { node in try await birthdayAndConfirmationDepth(node: node) }
+    }
+
+    private func birthdayAndConfirmationDepth(node: LiveNode) async throws {
+        let scratch = try ScratchDirectory()
+        let dir = scratch.path + "/client"
+        let address = try PaychanProcess.run(["wallet", "address", "--dir", dir])
+        let birthday = try await node.height()
+        try await node.send(300_000, to: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        try await node.mine(1)
+        let deep = node.chainArguments + ["--birthday", "\(birthday)", "--min-confirmations", "3"]
+        let shallow = try PaychanProcess.run(["wallet", "balance", "--dir", dir, "--json"] + deep)
+        #expect(shallow.status == 0, "\(shallow.stderr)")
+        #expect(!shallow.stderr.contains("scantxoutset"), "\(shallow.stderr)")
+        #expect(
+            (try shallow.json() as? [String: Int64]) == [
+                "confirmed": 0, "unconfirmed": 300_000, "locked_in_channels": 0,
+            ])
+
+        let server = try RunningServer(directory: scratch.path + "/server", extraArguments: node.chainArguments)
+        defer { server.stop() }
+        let open = [
+            "client", "--server", server.address, "--dir", dir, "--channel-value", "200000", "--amount", "1000",
+            "--payments", "1",
+        ]
+        let early = try PaychanProcess.run(open + deep)
+        #expect(early.status == 4, "\(early.stderr)")
+        try await node.mine(2)
+        let late = try PaychanProcess.run(open + deep + ["--json"])
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(try late.json()["paid_acked"] as? Int64 == 2_000)
+
+        // Another directory, paid before its first start, with a birthday more than 144 blocks
+        // past: a scan finds the coin.
+        let other = scratch.path + "/other"
+        try await node.mine(max(0, 150 - (try await node.height())))
+        let otherAddress = try PaychanProcess.run(["wallet", "address", "--dir", other])
+        try await node.send(50_000, to: otherAddress.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        try await node.mine(1)
+        let scanned = try PaychanProcess.run(
+            ["wallet", "balance", "--dir", other, "--json", "--birthday", "0"] + node.chainArguments)
+        #expect(scanned.status == 0, "\(scanned.stderr)")
+        #expect(scanned.stderr.contains("scantxoutset found 1 coins (50000 sat)"), "\(scanned.stderr)")
+        #expect((try scanned.json() as? [String: Int64])?["confirmed"] == 50_000)
+    }
+
     /// `paychan wallet balance --json` of `dir` on `node`.
     private func balance(_ dir: String, _ node: LiveNode) throws -> [String: Int64] {
         let result = try PaychanProcess.run(["wallet", "balance", "--dir", dir, "--json"] + node.chainArguments)
