@@ -73,12 +73,32 @@ final class FollowedChain: Sendable {
             }
             follower.add(wallet)
             node.attach(history: follower)
+            await watchStoredContracts(store, follower, logger: logger)
             return FollowedChain(
                 backend: WatchingChain(backend: node, follower: follower), wallet: wallet, follower: follower,
                 connection: connection, followerRPC: rpc, logger: logger)
         } catch {
             await rpc.shutdown()
             throw error
+        }
+    }
+
+    /// Watches the contract (as ours, and its output 0) of every stored channel whose contract
+    /// may still be spent, when the index does not already: a process that stopped between a
+    /// channel's open and its own broadcast of the contract (which watches it) has not. A
+    /// failure is logged (a store another process owns is read-only; that process watches).
+    private static func watchStoredContracts(_ store: any ChannelStore, _ follower: ChainFollower, logger: Logger)
+        async
+    {
+        do {
+            let client = try await store.clientChannels(serverID: nil, in: [.opening, .open, .refused]).map(\.contract)
+            let server = try await store.serverChannels(in: [.opening, .open, .settling]).map(\.contract)
+            let index = follower.index
+            let missing = (client + server).filter { index.transactions[$0.txid]?.ownTransaction == nil }
+            try await follower.watch(
+                missing.flatMap { [.ownTransaction($0), .outpoint(OutPoint(txid: $0.txid, index: 0))] })
+        } catch {
+            logger.warning("cannot watch the stored channels' contracts: \(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import ChannelManager
 import Foundation
 import PaychanTestSupport
 import Testing
@@ -170,6 +171,16 @@ struct LiveEndToEndTests {
         let paidLines = first.lines.filter { $0.hasPrefix("paid \(contractTxid) ") }
         #expect(paidLines.count == Self.payments)
         let acked = try #require(paidLines.last.flatMap { $0.split(separator: " ").last }.flatMap { Int64($0) })
+
+        // The client's index watches its contract (as its own, and output 0), so a settlement
+        // in a block is known to it even though the node keeps no record of the spent output.
+        let store = try SQLiteChannelStore(
+            path: clientDir + "/channels.sqlite", clock: SystemClock(), readOnly: true)
+        let index = try await store.chainIndex()
+        store.close()
+        let contractID = try #require(Hash256(displayHex: String(contractTxid)))
+        #expect(index.transactions[contractID]?.ownTransaction?.txid == contractID)
+        #expect(index.outpoints[OutPoint(txid: contractID, index: 0)] != nil)
 
         // With the node down, a new run cannot start: it says so, with status 2.
         let refused = try PaychanProcess.run(
