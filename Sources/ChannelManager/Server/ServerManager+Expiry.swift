@@ -10,13 +10,38 @@ extension ServerManager {
             // A connection that is ending still holds the channel until it has ended.
             await holder?.waitUntilEnded()
             do { try await settleOffline(txid, feeRate: nil) } catch {
-                publish(.failure("expiry settlement of \(txid.displayHex) failed: \(error)"))
+                expirySettlementFailed(txid, error)
             }
         case .chainCheck:
             await checkChain()
             let next = clock.now().plus(config.chainCheckInterval)
             scheduler(schedule: .chainCheck, at: next)
+        case .heartbeat:
+            await heartbeat()
+            scheduler(schedule: .heartbeat, at: clock.now().plus(heartbeatInterval))
+        case .rescan:
+            await rescan()
+            scheduler(schedule: .rescan, at: clock.now().plus(config.clusterRescanInterval))
         }
+    }
+
+    /// An expiry settlement that could not run: with shared claims, a channel another node
+    /// holds is tried again after a third of a lease (its holder settles it, or dies and lets
+    /// it go), and one another node has settled is left alone.
+    private func expirySettlementFailed(_ txid: Hash256, _ error: ServerManagerError) {
+        if claims.fencesWrites {
+            switch error {
+            case .claim, .notOpen(_, .settling), .store:
+                scheduler(schedule: .settle(txid), at: clock.now().plus(heartbeatInterval))
+                logger.info("expiry settlement of \(txid.displayHex) deferred: \(error)")
+                return
+            case .notOpen(_, .settled), .notOpen(_, .failed):
+                return
+            default:
+                break
+            }
+        }
+        publish(.failure("expiry settlement of \(txid.displayHex) failed: \(error)"))
     }
 
     /// Checks every settlement not yet confirmed; one unconfirmed for longer than
@@ -66,8 +91,17 @@ extension ServerManager {
         }
     }
 
-    /// Settles a stored channel without a connection, through a session of its own.
+    /// Settles a stored channel without a connection, through a session of its own, under a
+    /// claim of this node.
     func settleOffline(_ txid: Hash256, feeRate: FeeRate?, allowResettle: Bool = false)
+        async throws(ServerManagerError)
+    {
+        try await withOfflineClaim(txid) { claim throws(ServerManagerError) in
+            try await settleOffline(txid, feeRate: feeRate, allowResettle: allowResettle, claim: claim)
+        }
+    }
+
+    private func settleOffline(_ txid: Hash256, feeRate: FeeRate?, allowResettle: Bool, claim: ChannelClaim)
         async throws(ServerManagerError)
     {
         let stored: ServerChannelRecord?
@@ -89,7 +123,8 @@ extension ServerManager {
             guard !registry.shutDown else { throw .shutDown }
             if let holder = registry.holders[txid], !holder.isEnded { return nil }
             registry.nextSessionID += 1
-            let session = ServerSession(id: registry.nextSessionID, machine: machine, connection: nil, manager: self)
+            let session = ServerSession(
+                id: registry.nextSessionID, machine: machine, connection: nil, manager: self, claim: claim)
             registry.sessions[session.id] = session
             registry.holders[txid] = session
             return session
@@ -99,18 +134,41 @@ extension ServerManager {
         await session.waitUntilEnded()
     }
 
-    /// A channel stored before its contract's broadcast finished: broadcast it again, then
-    /// open it (and arm its expiry) or mark it failed.
+    /// A channel stored before its contract's broadcast finished: under a claim of this node,
+    /// broadcast it again, then open it (and arm its expiry) or mark it failed. A channel another
+    /// node holds (it may be opening it now) is left to that node.
     func finishInterruptedOpening(_ record: ServerChannelRecord) async {
-        let accepted = await broadcast(record.contract, .contract)
         let txid = record.contractTxid
-        let state: ServerChannelRecord.State = accepted ? .open : .failed
-        do { try await store.write([.server(.state(contractTxid: txid, state, settlement: nil))]) } catch {
-            publish(.failure("could not record channel \(txid.displayHex) as \(state): \(error)"))
+        let state: ServerChannelRecord.State
+        do {
+            state = try await withOfflineClaim(txid) { claim throws(ServerManagerError) in
+                try await finishOpening(record, claim: claim)
+            }
+        } catch {
+            if case .claim(.heldElsewhere) = error { return }
+            publish(.failure("could not finish opening channel \(txid.displayHex): \(error)"))
             return
         }
         logger.info("channel \(txid.displayHex): interrupted opening finished as \(state.rawValue)")
-        if accepted { arm(.settleBeforeExpiry(contractTxid: txid), at: settleTime(record.expiry)) }
+        if state == .open { arm(.settleBeforeExpiry(contractTxid: txid), at: settleTime(record.expiry)) }
+    }
+
+    /// Broadcasts the contract of a channel still opening (read again under `claim`) and
+    /// records the outcome; returns the state it is left in.
+    private func finishOpening(_ stale: ServerChannelRecord, claim: ChannelClaim)
+        async throws(ServerManagerError) -> ServerChannelRecord.State
+    {
+        let txid = stale.contractTxid
+        let current: ServerChannelRecord?
+        do { current = try await store.serverChannel(contractTxid: txid) } catch { throw .store(error) }
+        guard let record = current else { throw .unknownChannel(txid) }
+        guard record.state == .opening else { return record.state }
+        let accepted = await broadcast(record.contract, .contract)
+        let state: ServerChannelRecord.State = accepted ? .open : .failed
+        var writes: [StoreWrite] = [.server(.state(contractTxid: txid, state, settlement: nil))]
+        if claims.fencesWrites { writes.insert(.claimHeld(claim), at: 0) }
+        do { try await store.write(writes) } catch { throw .store(error) }
+        return state
     }
 
     func noteSettlement(_ txid: Hash256, _ settlement: Transaction) {

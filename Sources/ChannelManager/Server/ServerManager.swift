@@ -22,6 +22,11 @@ public final class ServerManager: Sendable {
         var sessions: [UInt64: ServerSession] = [:]
         /// Which session holds each channel in use.
         var holders: [Hash256: ServerSession] = [:]
+        /// This node's claims on the channels its sessions hold, renewed by the heartbeat.
+        var claims: [Hash256: ChannelClaim] = [:]
+        /// Channels being claimed for work without a connection (a settlement, an opening to
+        /// finish): a resume meanwhile is refused, as when such work holds the channel.
+        var claimingOffline: Set<Hash256> = []
         /// Settlements broadcast and not yet seen confirmed, by contract txid.
         var unconfirmed: [Hash256: SettlementWatch] = [:]
         var shutDown = false
@@ -35,12 +40,18 @@ public final class ServerManager: Sendable {
     enum Deadline: Hashable, Sendable {
         case settle(Hash256)
         case chainCheck
+        /// Renew this node's claims (only with claims shared by several nodes).
+        case heartbeat
+        /// Read the store again for channels of other nodes (only with shared claims).
+        case rescan
     }
 
     public let config: ServerManagerConfig
     let store: any ChannelStore
     let chain: any ChainBackend
     let keychain: ChannelKeychain
+    /// How this node claims channels (``SingleNodeClaims`` unless several nodes share the store).
+    let claims: any ChannelClaims
     let clock: any ManagerClock
     let logger: Logger
     let registry = Mutex(Registry())
@@ -49,8 +60,13 @@ public final class ServerManager: Sendable {
     private let scheduler = Mutex<DeadlineScheduler<Deadline>?>(nil)
 
     /// A manager; nothing runs until ``start()``.
+    ///
+    /// - Parameter claims: how this node claims the channels it serves. The default,
+    ///   ``SingleNodeClaims``, is for a store this manager alone writes; managers on several
+    ///   nodes sharing one store each pass that store's claims (see ``ChannelClaims``).
     public init(
         config: ServerManagerConfig, store: any ChannelStore, chain: any ChainBackend, keychain: ChannelKeychain,
+        claims: any ChannelClaims = SingleNodeClaims(),
         clock: any ManagerClock = SystemClock(), logger: Logger = Logger(label: "paychan.server")
     ) throws(ServerManagerError) {
         do { try config.channel.validate() } catch { throw .invalidConfig(error) }
@@ -58,6 +74,7 @@ public final class ServerManager: Sendable {
         self.store = store
         self.chain = chain
         self.keychain = keychain
+        self.claims = claims
         self.clock = clock
         self.logger = logger
         self.hub = EventHub(handler: config.eventHandler)
@@ -104,18 +121,27 @@ public final class ServerManager: Sendable {
             }
         }
         scheduler.schedule(.chainCheck, at: now.plus(config.chainCheckInterval))
+        if claims.fencesWrites {
+            scheduler.schedule(.heartbeat, at: now.plus(heartbeatInterval))
+            scheduler.schedule(.rescan, at: now.plus(config.clusterRescanInterval))
+        }
         logger.info("server manager started: \(armed) open channels armed for expiry")
     }
 
     /// Begins a conversation on a new connection.
     public func accept(_ connection: any ChannelConnection) async throws(ServerManagerError) -> ServerSession {
         let (index, key) = try await newChannelKey()
+        var token: UInt64?
+        if claims.fencesWrites {
+            do { token = try await claims.reserveToken() } catch { throw .claim(error) }
+        }
         let machine = ServerChannel(config: config.channel, newChannelKey: key, newChannelKeyIndex: index)
         return try registry.withLock { registry throws(ServerManagerError) -> ServerSession in
             guard !registry.shutDown else { throw .shutDown }
             registry.nextSessionID += 1
             let session = ServerSession(
-                id: registry.nextSessionID, machine: machine, connection: connection, manager: self)
+                id: registry.nextSessionID, machine: machine, connection: connection, manager: self,
+                reservedToken: token)
             registry.sessions[session.id] = session
             return session
         }
@@ -178,6 +204,11 @@ public final class ServerManager: Sendable {
         scheduler.withLock { $0 }?.schedule(deadline, at: time)
     }
 
+    /// When `deadline` is armed for, if it is.
+    func deadline(of deadline: Deadline) -> UInt64? {
+        scheduler.withLock { $0 }?.deadline(of: deadline)
+    }
+
     func arm(_ timer: ChannelTimer, at time: UInt64) {
         guard case .settleBeforeExpiry(let txid) = timer else { return }
         scheduler.withLock { $0 }?.schedule(.settle(txid), at: time)
@@ -188,45 +219,69 @@ public final class ServerManager: Sendable {
         scheduler.withLock { $0 }?.cancel(.settle(txid))
     }
 
-    /// Records that `session` holds a newly opened channel.
-    func bind(_ txid: Hash256, to session: ServerSession) {
-        registry.withLock { $0.holders[txid] = session }
+    /// Records that `session` holds a newly opened (or resumed) channel, under `claim`.
+    func bind(_ txid: Hash256, to session: ServerSession, claim: ChannelClaim?) {
+        registry.withLock { registry in
+            registry.holders[txid] = session
+            if let claim { registry.claims[txid] = claim }
+        }
     }
 
-    func sessionEnded(_ session: ServerSession, holding txid: Hash256?) {
+    func sessionEnded(_ session: ServerSession, holding txid: Hash256?, claim: ChannelClaim?) {
         registry.withLock { registry in
             registry.sessions[session.id] = nil
             if let txid, registry.holders[txid] === session { registry.holders[txid] = nil }
+            if let claim, registry.claims[claim.contractTxid] == claim { registry.claims[claim.contractTxid] = nil }
         }
+        if let claim, claims.fencesWrites { releaseSoon(claim) }
     }
 
-    /// A client asks to resume `txid`: claims it for `session` (ending the connection that held
-    /// it, unless the manager itself is settling it) and returns the stored channel if it is open.
-    func claimForResume(_ txid: Hash256, by session: ServerSession) async -> (
-        record: ServerChannelRecord, key: PrivateKey
-    )? {
-        enum Claim {
+    /// What a resume found.
+    enum ResumeLookup {
+        case found(ServerChannelRecord, PrivateKey)
+        /// No open channel by that txid here: a new one is offered.
+        case missing
+        /// The channel exists but could not be claimed in time: the client is told to retry.
+        case unavailable(String)
+    }
+
+    /// A client asks to resume `txid`: takes it for `session` (ending the connection that held
+    /// it, unless the manager itself is settling it), claims it for this node (waiting, within
+    /// a lease and ``ServerManagerConfig/claimWaitMargin``, for another node to let it go), and
+    /// returns the stored channel if it is open.
+    func claimForResume(_ txid: Hash256, by session: ServerSession) async -> ResumeLookup {
+        enum Taken {
             case refused
-            case claimed(replacing: ServerSession?)
+            case taken(replacing: ServerSession?)
         }
-        let claim = registry.withLock { registry -> Claim in
+        let taken = registry.withLock { registry -> Taken in
             let holder = registry.holders[txid]
             if let holder, holder.isOffline || holder === session { return .refused }
+            if registry.claimingOffline.contains(txid) { return .refused }
             registry.holders[txid] = session
-            return .claimed(replacing: holder)
+            return .taken(replacing: holder)
         }
-        guard case .claimed(let previous) = claim else { return nil }
+        guard case .taken(let previous) = taken else { return .missing }
         if let previous {
             logger.info("channel \(txid.displayHex): session \(session.id) replaces session \(previous.id)")
             previous.replaced()
         }
+        let giveUp = { [self] in registry.withLock { if $0.holders[txid] === session { $0.holders[txid] = nil } } }
+        let claim: ChannelClaim
+        do { claim = try await claimWaiting(txid) } catch {
+            giveUp()
+            logger.warning("channel \(txid.displayHex): resume by session \(session.id) not served: \(error)")
+            return .unavailable("channel \(txid.displayHex) is busy on another server node, try again: \(error)")
+        }
         guard let record = try? await store.serverChannel(contractTxid: txid), record.state == .open,
             let key = try? keychain.key(.serverChannel, index: record.serverKeyIndex)
         else {
-            registry.withLock { if $0.holders[txid] === session { $0.holders[txid] = nil } }
-            return nil
+            giveUp()
+            if claims.fencesWrites { releaseSoon(claim) }
+            return .missing
         }
-        return (record, key)
+        session.adopt(claim)
+        return .found(record, key)
     }
 
     /// Broadcasts and reports; true when the backend accepted the transaction.

@@ -18,6 +18,15 @@ public struct ServerManagerConfig: Sendable {
     /// mined, and a server with a long history would otherwise read and check every channel it
     /// ever settled. Settlements of channels still within it are watched until they confirm.
     public var settledWatchAfterExpiry: UInt64
+    /// With claims shared by several nodes (``ChannelClaims/fencesWrites``): how often, in
+    /// seconds, the store is read again for channels opened or left by other nodes, so that
+    /// every node arms their expiry and finishes what a dead node left (an interrupted opening
+    /// or settlement).
+    public var clusterRescanInterval: UInt64
+    /// With claims shared by several nodes: how long past one lease a client's resume waits
+    /// for the node holding its channel to let it go (or to be presumed dead) before it is
+    /// answered `ERROR` (the client keeps its channel and may try again).
+    public var claimWaitMargin: UInt64
     /// Called with every event, synchronously; keep it short.
     public var eventHandler: (@Sendable (ServerManagerEvent) -> Void)?
 
@@ -27,6 +36,8 @@ public struct ServerManagerConfig: Sendable {
         settlementRebroadcastAfter: UInt64 = 1800,
         maximumSettlementFeeRate: FeeRate = (try? FeeRate(satoshisPerVirtualByte: 500)) ?? .defaultMinimumRelayFee,
         settledWatchAfterExpiry: UInt64 = 7 * 24 * 3600,
+        clusterRescanInterval: UInt64 = 5,
+        claimWaitMargin: UInt64 = 3,
         eventHandler: (@Sendable (ServerManagerEvent) -> Void)? = nil
     ) {
         self.channel = channel
@@ -34,6 +45,8 @@ public struct ServerManagerConfig: Sendable {
         self.settlementRebroadcastAfter = settlementRebroadcastAfter
         self.maximumSettlementFeeRate = maximumSettlementFeeRate
         self.settledWatchAfterExpiry = settledWatchAfterExpiry
+        self.clusterRescanInterval = clusterRescanInterval
+        self.claimWaitMargin = claimWaitMargin
         self.eventHandler = eventHandler
     }
 }

@@ -17,6 +17,9 @@ public enum ServerManagerError: Error, Sendable, CustomStringConvertible {
     case channel(ChannelError)
     /// The manager was shut down.
     case shutDown
+    /// The channel could not be claimed for this node (another node serves it, or the claims
+    /// are unavailable).
+    case claim(ClaimError)
 
     public var description: String {
         switch self {
@@ -27,6 +30,7 @@ public enum ServerManagerError: Error, Sendable, CustomStringConvertible {
         case .keys(let error): return "key derivation failed: \(error)"
         case .channel(let error): return "stored channel unusable: \(error.explanation)"
         case .shutDown: return "the server manager is shut down"
+        case .claim(let error): return error.description
         }
     }
 }

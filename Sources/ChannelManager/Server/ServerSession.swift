@@ -16,6 +16,10 @@ public final class ServerSession: Sendable {
         var outbox = EffectOutbox<ServerEffect>()
         /// The channel this session holds, once one is open or resumed.
         var contractTxid: Hash256?
+        /// This node's claim on that channel, which fences its writes (see ``ChannelClaims``).
+        var claim: ChannelClaim?
+        /// A token reserved for the claim of a channel this session may open.
+        var reservedToken: UInt64?
         var ended = false
         var endWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -26,11 +30,17 @@ public final class ServerSession: Sendable {
     let manager: ServerManager
     let state: Mutex<State>
 
-    init(id: UInt64, machine: ServerChannel, connection: (any ChannelConnection)?, manager: ServerManager) {
+    init(
+        id: UInt64, machine: ServerChannel, connection: (any ChannelConnection)?, manager: ServerManager,
+        claim: ChannelClaim? = nil, reservedToken: UInt64? = nil
+    ) {
         self.id = id
         self.connection = connection
         self.manager = manager
-        self.state = Mutex(State(machine: machine, contractTxid: machine.record?.contractTxid))
+        self.state = Mutex(
+            State(
+                machine: machine, contractTxid: machine.record?.contractTxid, claim: claim,
+                reservedToken: reservedToken))
     }
 
     /// Whether this session works on a stored channel without a connection.
@@ -106,11 +116,42 @@ public final class ServerSession: Sendable {
     private func queue(_ effects: [ServerEffect], in state: inout State) {
         for effect in effects {
             if case .persist(let update) = effect {
-                state.outbox.lastTicket = manager.store.enqueue([.server(update)])
+                state.outbox.lastTicket = manager.store.enqueue(fenced(update, in: &state))
             } else {
                 state.outbox.append(effect)
             }
         }
+    }
+
+    /// The writes of one update: with shared claims, behind this session's claim on the channel
+    /// (a channel being opened is claimed by its first write, with the reserved token). A write
+    /// with no claim to carry goes behind a claim no store grants, so it is refused, not made.
+    private func fenced(_ update: ServerStoreUpdate, in state: inout State) -> [StoreWrite] {
+        let claims = manager.claims
+        guard claims.fencesWrites else { return [.server(update)] }
+        if let claim = state.claim { return [.claimHeld(claim), .server(update)] }
+        if case .channel(let record) = update, let token = state.reservedToken {
+            let claim = ChannelClaim(contractTxid: record.contractTxid, nodeID: claims.nodeID, token: token)
+            state.claim = claim
+            state.reservedToken = nil
+            return [.claimOpened(claim, leaseSeconds: claims.leaseSeconds), .server(update)]
+        }
+        let none = ChannelClaim(contractTxid: update.contractTxid, nodeID: claims.nodeID, token: 0)
+        return [.claimHeld(none), .server(update)]
+    }
+
+    /// This node lost its claim on the session's channel: end the conversation without
+    /// settling (its writes would be refused anyway), so that the client goes to another node.
+    func claimLost() {
+        guard !isOffline else { return }
+        manager.logger.warning("session \(id): claim lost, closing the connection")
+        connection?.close()
+        input { $0.connectionClosed() }
+    }
+
+    /// Adopts the claim taken for the channel this session resumes.
+    func adopt(_ claim: ChannelClaim) {
+        state.withLock { $0.claim = claim }
     }
 
     var effectStore: any ChannelStore { manager.store }
@@ -155,10 +196,13 @@ public final class ServerSession: Sendable {
             return { [self] in
                 let found = await manager.claimForResume(txid, by: self)
                 let now = manager.clock.now()
-                if let found {
-                    input { $0.storedChannelFound(found.record, key: found.key, now: now) }
-                } else {
+                switch found {
+                case .found(let record, let key):
+                    input { $0.storedChannelFound(record, key: key, now: now) }
+                case .missing:
                     input { $0.storedChannelMissing(now: now) }
+                case .unavailable(let explanation):
+                    input { $0.storedChannelUnavailable(explanation, now: now) }
                 }
             }
         case .broadcast(let transaction, let purpose):
@@ -179,17 +223,20 @@ public final class ServerSession: Sendable {
 
     private func report(_ event: ServerEvent) {
         if case .channelOpened(let txid, _, _, _, _) = event {
-            state.withLock { $0.contractTxid = txid }
-            manager.bind(txid, to: self)
+            let claim = state.withLock { state in
+                state.contractTxid = txid
+                return state.claim
+            }
+            manager.bind(txid, to: self, claim: claim)
         }
         manager.publish(.channel(event, session: isOffline ? nil : id))
         if case .closed = event {
-            let (txid, waiters) = state.withLock { state in
+            let (txid, claim, waiters) = state.withLock { state in
                 state.ended = true
                 defer { state.endWaiters = [] }
-                return (state.contractTxid, state.endWaiters)
+                return (state.contractTxid, state.claim, state.endWaiters)
             }
-            manager.sessionEnded(self, holding: txid)
+            manager.sessionEnded(self, holding: txid, claim: claim)
             for waiter in waiters { waiter.resume() }
         }
     }

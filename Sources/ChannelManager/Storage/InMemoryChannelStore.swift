@@ -5,10 +5,12 @@ import Synchronization
 /// A ``ChannelStore`` that keeps everything in memory: for tests and throwaway runs. Every
 /// write is "durable" as soon as it is enqueued. It applies the same consistency and failure
 /// rules as the SQLite store (see ``ChannelStore``), and can be told to fail writes to exercise
-/// error paths.
+/// error paths. Several server managers may share one as the nodes of a cluster: each claims
+/// channels through ``claims(nodeID:leaseSeconds:)``, leases judged by the store's clock.
 public final class InMemoryChannelStore: ChannelStore {
-    private struct Locked {
+    struct Locked {
         var content = StoreState()
+        var claims = ClaimTable()
         var sequence: UInt64 = 0
         /// Enqueues refused alone because they did not fit the stored data.
         var rejected: [UInt64: StoreError] = [:]
@@ -23,8 +25,8 @@ public final class InMemoryChannelStore: ChannelStore {
         }
     }
 
-    private let state = Mutex(Locked())
-    private let clock: any ManagerClock
+    let state = Mutex(Locked())
+    let clock: any ManagerClock
 
     /// An empty store; `clock` stamps when channels end (for pruning).
     public init(clock: any ManagerClock = SystemClock()) { self.clock = clock }
@@ -49,9 +51,18 @@ public final class InMemoryChannelStore: ChannelStore {
                 return ticket
             }
             var copy = locked.content
+            var claims = locked.claims
             do throws(StoreError) {
-                for write in writes { try copy.apply(write, now: now) }
+                for write in writes {
+                    switch write {
+                    case .claimHeld(let claim): try claims.checkHeld(claim, now: now)
+                    case .claimOpened(let claim, let lease):
+                        try claims.claimOpened(claim, leaseSeconds: lease, now: now)
+                    default: try copy.apply(write, now: now)
+                    }
+                }
                 locked.content = copy
+                locked.claims = claims
                 locked.writesApplied += writes.count
             } catch {
                 locked.rejected[locked.sequence] = error

@@ -12,6 +12,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case unsupportedSchema
         /// A write refers to a record that does not exist, or conflicts with one that does.
         case inconsistent
+        /// A write fenced by a channel claim (``StoreWrite/claimHeld(_:)``) came from a claim
+        /// that is no longer the channel's, or whose lease lapsed: it was refused alone.
+        case claimLost
         /// An earlier write failed; the store accepts nothing more until reopened.
         case failed
     }

@@ -75,6 +75,8 @@ struct StoreState: Sendable {
             }
             // The abandoned transaction's own outputs (its change) will never exist.
             walletOutputs = walletOutputs.filter { $0.key.txid != txid }
+        case .claimHeld, .claimOpened:
+            break  // The in-memory store checks claims before (ClaimTable); the SQLite store has one writer.
         case .chainIndex(let update):
             try chainIndex.apply(update)
         case .walletOutputConfirmed(let outpoint, let height):

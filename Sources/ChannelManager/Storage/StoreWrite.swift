@@ -28,6 +28,16 @@ public enum StoreWrite: Sendable, Hashable {
     case walletSpendUnseen(OutPoint)
     /// Forgets a wallet output (its transaction left the chain); nothing when it is not stored.
     case walletOutputRemoved(OutPoint)
+    /// The other writes of the same ``ChannelStore/enqueue(_:)`` are applied only while `claim`
+    /// is its channel's claim and its lease has not lapsed, checked inside their transaction by
+    /// the store's clock; otherwise the whole enqueue is refused (``StoreError/Kind/claimLost``).
+    /// Sent only when ``ChannelClaims/fencesWrites``; a store written by one node only (SQLite)
+    /// holds every claim and ignores it.
+    case claimHeld(ChannelClaim)
+    /// Records `claim` (its token reserved by ``ChannelClaims/reserveToken()``) as the claim of
+    /// a channel being opened, leased for `leaseSeconds`; refused (``StoreError/Kind/claimLost``)
+    /// if the channel is claimed already. Ignored by a store written by one node only.
+    case claimOpened(ChannelClaim, leaseSeconds: UInt64)
 }
 
 /// Which sequence of derived keys an index belongs to. Indexes are reserved durably and never

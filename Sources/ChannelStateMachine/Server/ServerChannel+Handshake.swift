@@ -55,6 +55,15 @@ extension ServerChannel {
         return offerNewChannel(terms)
     }
 
+    /// The caller has the channel but cannot serve it now (another server node holds it and
+    /// did not let it go in time): the client is told so with `ERROR` (code OTHER) and the
+    /// connection closed, without offering a new channel, so that the client keeps its channel
+    /// and can try again later.
+    public mutating func storedChannelUnavailable(_ explanation: String, now: UInt64) -> [ServerEffect] {
+        guard case .awaitingStoredChannel = state else { return [] }
+        return fail(ChannelError(.other, explanation, origin: .local))
+    }
+
     private mutating func offerNewChannel(_ terms: NewChannelTerms) -> [ServerEffect] {
         state = terms.version == .v1 ? .awaitingRefund(terms) : .awaitingContract(terms, nil)
         let initiate = Initiate(

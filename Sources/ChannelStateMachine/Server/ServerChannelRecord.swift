@@ -72,4 +72,12 @@ public enum ServerStoreUpdate: Sendable, Hashable {
     case payment(contractTxid: Hash256, bestValueToServer: Amount, signature: [UInt8])
     /// A new lifecycle state, with the settlement when there is one.
     case state(contractTxid: Hash256, ServerChannelRecord.State, settlement: Transaction?)
+
+    /// The channel the update is for.
+    public var contractTxid: Hash256 {
+        switch self {
+        case .channel(let record): return record.contractTxid
+        case .payment(let txid, _, _), .state(let txid, _, _): return txid
+        }
+    }
 }

@@ -150,6 +150,8 @@ struct SQLiteWriteApplier {
             try statement(.walletDropOutputsOf).execute(arguments: [spendingTxid.blob])
         case .chainIndex(let update):
             try apply(update)
+        case .claimHeld, .claimOpened:
+            break  // One process writes an SQLite store: it holds every claim (SingleNodeClaims).
         }
     }
 
