@@ -20,12 +20,15 @@ import PostgresNIO
 ///   `chain_watched_outpoints`, `chain_watched_transactions`, `chain_watched_scripts`: the
 ///   columns of ``StoredChainIndexDecoding``). Outputs of an upgraded schema are unconfirmed
 ///   until the wallet sees their blocks.
+/// - `4`: channel claims for many nodes on one database (`channel_claims`, the token sequence
+///   `channel_claim_tokens`, the grant log `channel_claim_log`, the write counts
+///   `channel_claim_writes`, and `server_channels.last_token`): see `PostgresClaimSQL`.
 ///
 /// No private key is ever stored: keys are derived from a seed the database never sees.
 @_spi(StoreTesting)
 public enum PostgresSchema {
     /// The newest version this code knows.
-    public static let currentVersion = 3
+    public static let currentVersion = 4
     /// What the first row of `schema_version` says, naming the schema's owner.
     public static let purpose = "paychan channel store"
 
@@ -140,6 +143,7 @@ public enum PostgresSchema {
         (1, purpose, v1),
         (2, "ended_at for pruning; read indexes; room for HOT payment updates", v2),
         (3, "wallet outputs' chain positions; the chain follower's index", v3),
+        (4, "channel claims: leases with fencing tokens for many nodes", PostgresClaimSQL.schema),
     ]
 
     /// Creates the schema if needed and brings it to ``currentVersion``, in one transaction

@@ -48,11 +48,13 @@ enum PostgresSession {
 final class PostgresReaderConnection: Sendable {
     private let configuration: PostgresStoreConfiguration
     private let logger: Logger
+    private let role: String
     private let current = Mutex<PostgresConnection?>(nil)
 
-    init(configuration: PostgresStoreConfiguration, logger: Logger) {
+    init(configuration: PostgresStoreConfiguration, logger: Logger, role: String = "reader") {
         self.configuration = configuration
         self.logger = logger
+        self.role = role
     }
 
     func rows(_ query: PostgresQuery) async throws(StoreError) -> [PostgresRow] {
@@ -60,7 +62,7 @@ final class PostgresReaderConnection: Sendable {
         if let open = current.withLock({ $0 }), !open.isClosed {
             connection = open
         } else {
-            connection = try await PostgresSession.connect(configuration, role: "reader", logger: logger)
+            connection = try await PostgresSession.connect(configuration, role: role, logger: logger)
             let replaced = current.withLock { slot -> PostgresConnection? in
                 defer { slot = connection }
                 return slot

@@ -98,24 +98,38 @@ final class PostgresWriter: Sendable {
 
     // MARK: Payments
 
-    /// A batch made only of tickets of one payment each.
+    /// A batch made only of tickets of one payment each, a server payment possibly behind its
+    /// claim (`[.claimHeld, .server(.payment)]`). Server payments are either all fenced or none;
+    /// a channel paid under two claims in one batch goes the general way.
     private struct PaymentBatch {
         var server: [Hash256: (Amount, [UInt8])] = [:]
         var client: [Hash256: Amount] = [:]
+        /// The claim behind each fenced server channel's payments, and how many tickets.
+        var fences: [Hash256: (claim: ChannelClaim, tickets: Int)] = [:]
+        var unfencedServer = false
         /// Each ticket's channel: (true for a server channel, txid).
         var tickets: [(server: Bool, txid: Hash256)] = []
 
         init?(_ batch: [PostgresQueuedTicket]) {
             tickets.reserveCapacity(batch.count)
             for ticket in batch {
-                guard case .writes(let writes) = ticket.operation, writes.count == 1 else { return nil }
-                switch writes[0] {
-                case .server(.payment(let txid, let value, let signature)):
+                guard case .writes(let writes) = ticket.operation else { return nil }
+                switch (writes.count, writes.first, writes.last) {
+                case (1, .server(.payment(let txid, let value, let signature)), _):
+                    guard fences.isEmpty else { return nil }
+                    unfencedServer = true
                     server[txid] = (value, signature)
                     tickets.append((true, txid))
-                case .client(.payment(let txid, let valueLeft)):
+                case (1, .client(.payment(let txid, let valueLeft)), _):
                     client[txid] = valueLeft
                     tickets.append((false, txid))
+                case (2, .claimHeld(let claim), .server(.payment(let txid, let value, let signature))):
+                    guard !unfencedServer, claim.contractTxid == txid,
+                        fences[txid].map({ $0.claim == claim }) ?? true
+                    else { return nil }
+                    fences[txid, default: (claim, 0)].tickets += 1
+                    server[txid] = (value, signature)
+                    tickets.append((true, txid))
                 default:
                     return nil
                 }
@@ -124,21 +138,38 @@ final class PostgresWriter: Sendable {
     }
 
     private func commitPayments(_ payments: PaymentBatch) async throws(StoreError) -> ([PostgresTicketOutcome], Int) {
-        let query = PostgresWriteSQL.payments(
-            server: payments.server.map { ($0.key, $0.value.0, $0.value.1) },
-            client: payments.client.map { ($0.key, $0.value) })
+        let query: PostgresQuery
+        if payments.fences.isEmpty {
+            query = PostgresWriteSQL.payments(
+                server: payments.server.map { ($0.key, $0.value.0, $0.value.1) },
+                client: payments.client.map { ($0.key, $0.value) })
+        } else {
+            query = PostgresClaimSQL.fencedPayments(
+                server: payments.server.compactMap { txid, payment in
+                    payments.fences[txid].map { ((txid, payment.0, payment.1), $0.claim, $0.tickets) }
+                },
+                client: payments.client.map { ($0.key, $0.value) })
+        }
         var paidServer = Set<Hash256>()
         var paidClient = Set<Hash256>()
+        var held = Set<Hash256>()
         for row in try await run.rows(query) {
             let cells = row.makeRandomAccess()
             guard let role = try? cells[0].decode(Int32.self), let bytes = try? cells[1].decode(ByteBuffer.self),
                 let txid = Hash256(internalOrder: Array(buffer: bytes))
             else { throw StoreError(.io, "payment update returned an unexpected row") }
-            if role == 0 { paidServer.insert(txid) } else { paidClient.insert(txid) }
+            switch role {
+            case 0: paidServer.insert(txid)
+            case 1: paidClient.insert(txid)
+            default: held.insert(txid)
+            }
         }
         var writes = 0
         let outcomes = payments.tickets.map { ticket -> PostgresTicketOutcome in
             guard (ticket.server ? paidServer : paidClient).contains(ticket.txid) else {
+                if ticket.server, let fence = payments.fences[ticket.txid], !held.contains(ticket.txid) {
+                    return .refused(.claimLost(fence.claim))
+                }
                 return .refused(.missingChannel(ticket.txid))
             }
             writes += 1
@@ -157,20 +188,32 @@ final class PostgresWriter: Sendable {
             do throws(StoreError) {
                 try await apply(first, now: now)
                 return .applied(.none)
-            } catch  where error.kind == .inconsistent {
+            } catch  where error.refusesTicketAlone {
                 return .refused(error)
             }
         }
         try await run.execute("SAVEPOINT ticket")
         do throws(StoreError) {
             for write in writes { try await apply(write, now: now) }
-        } catch  where error.kind == .inconsistent {
+            if let fence = Self.fence(of: writes) { try await run.execute(PostgresClaimSQL.stampToken(fence)) }
+        } catch  where error.refusesTicketAlone {
             try await run.execute("ROLLBACK TO SAVEPOINT ticket")
             try await run.execute("RELEASE SAVEPOINT ticket")
             return .refused(error)
         }
         try await run.execute("RELEASE SAVEPOINT ticket")
         return .applied(.none)
+    }
+
+    /// The claim a ticket's writes are fenced by, if any.
+    private static func fence(of writes: [StoreWrite]) -> ChannelClaim? {
+        for write in writes {
+            switch write {
+            case .claimHeld(let claim), .claimOpened(let claim, _): return claim
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// Whether a single write can be refused after changing some rows.
@@ -224,6 +267,14 @@ final class PostgresWriter: Sendable {
             try await run.execute(PostgresWriteSQL.walletRemove(outpoint))
         case .chainIndex(let update):
             try await apply(update)
+        case .claimHeld(let claim):
+            guard try await run.rows(PostgresClaimSQL.checkHeld(claim)).count == 1 else {
+                throw StoreError.claimLost(claim)
+            }
+        case .claimOpened(let claim, let lease):
+            guard try await run.rows(PostgresClaimSQL.claimOpened(claim, leaseSeconds: lease)).count == 1 else {
+                throw StoreError(.claimLost, "channel \(claim.contractTxid.displayHex) is claimed already")
+            }
         }
     }
 

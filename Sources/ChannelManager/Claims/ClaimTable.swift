@@ -98,10 +98,3 @@ struct ClaimTable: Sendable {
         grants.append(claim)
     }
 }
-
-extension StoreError {
-    /// The error for a write fenced by a claim that is no longer the channel's (or lapsed).
-    static func claimLost(_ claim: ChannelClaim) -> StoreError {
-        StoreError(.claimLost, "\(claim) is no longer held (lapsed or taken over)")
-    }
-}

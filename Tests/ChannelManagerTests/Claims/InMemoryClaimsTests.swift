@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
+import ChannelStoreConformance
 import Testing
 
 /// The claim rules of a shared store (here the in-memory one, on a manual clock): leases,

@@ -1,0 +1,207 @@
+import BitcoinPrimitives
+import ChannelManager
+import ChannelStateMachine
+import ChannelStoreConformance
+import Foundation
+@_spi(StoreTesting) import PaychanPostgres
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// Channel claims on a real PostgreSQL: leases judged by the database's clock (real seconds
+/// here), fencing tokens from one sequence, writes refused once their claim is lost (in a
+/// group commit of payments too, without failing the others), and a takeover that waits for a
+/// write in flight under the old claim.
+@Suite("PostgreSQL channel claims", .enabled(if: PostgresTestDatabase.isConfigured), .timeLimit(.minutes(1)))
+struct PostgresClaimsTests {
+    /// Two nodes' stores and claims on one fresh schema, closed afterwards.
+    private static func withTwoNodes(
+        lease: UInt64 = 2,
+        beforeCommitA: (@Sendable () async -> Void)? = nil,
+        _ body: (
+            _ storeA: PostgresChannelStore, _ a: PostgresChannelClaims, _ storeB: PostgresChannelStore,
+            _ b: PostgresChannelClaims
+        )
+            async throws -> Void
+    ) async throws {
+        try await PostgresTestDatabase.withFreshSchema { configuration in
+            let storeA = try await PostgresChannelStore.open(
+                configuration, clock: SystemClock(), logger: PostgresTestDatabase.logger, beforeCommit: beforeCommitA)
+            let storeB = try await PostgresChannelStore.open(
+                configuration, clock: SystemClock(), logger: PostgresTestDatabase.logger)
+            let a = PostgresChannelClaims(configuration: configuration, nodeID: "a", leaseSeconds: lease)
+            let b = PostgresChannelClaims(configuration: configuration, nodeID: "b", leaseSeconds: lease)
+            do {
+                try await body(storeA, a, storeB, b)
+            } catch {
+                a.close()
+                b.close()
+                await storeA.close()
+                await storeB.close()
+                throw error
+            }
+            a.close()
+            b.close()
+            await storeA.close()
+            await storeB.close()
+        }
+    }
+
+    /// A server channel stored by node A under a new claim.
+    private static func open(_ seed: Int, on store: PostgresChannelStore, by claims: PostgresChannelClaims)
+        async throws -> (ServerChannelRecord, ChannelClaim)
+    {
+        let record = try StoreFixtures.server(seed)
+        let claim = ChannelClaim(
+            contractTxid: record.contractTxid, nodeID: claims.nodeID, token: try await claims.reserveToken())
+        try await store.write([.claimOpened(claim, leaseSeconds: claims.leaseSeconds), .server(.channel(record))])
+        return (record, claim)
+    }
+
+    private static func payment(_ record: ServerChannelRecord, _ value: Int64) throws -> StoreWrite {
+        .server(
+            .payment(
+                contractTxid: record.contractTxid, bestValueToServer: try StoreFixtures.amount(value),
+                signature: StoreFixtures.signature(Int(value % 100))))
+    }
+
+    private static func outcome(_ store: PostgresChannelStore, _ ticket: StoreTicket) async -> StoreError? {
+        do throws(StoreError) {
+            try await store.waitUntilDurable(ticket)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test(
+        "a claim is refused to another node while the lease runs on the database's clock, then granted with a larger token"
+    )
+    func leaseLapses() async throws {
+        try await Self.withTwoNodes { storeA, a, _, b in
+            let (record, claimA) = try await Self.open(1, on: storeA, by: a)
+            await #expect(throws: ClaimError.heldElsewhere(record.contractTxid, node: "a")) {
+                try await b.claim(record.contractTxid)
+            }
+            // Renewals keep it: three heartbeats over more than a lease.
+            for _ in 0..<3 {
+                try await Task.sleep(nanoseconds: 900_000_000)
+                #expect(try await a.renew([claimA]).isEmpty)
+            }
+            await #expect(throws: ClaimError.self) { try await b.claim(record.contractTxid) }
+            try await Task.sleep(nanoseconds: 2_300_000_000)
+            #expect(try await a.renew([claimA]) == [claimA])
+            let claimB = try await b.claim(record.contractTxid)
+            #expect(claimB.token > claimA.token)
+        }
+    }
+
+    @Test("writes under a lost claim are refused alone, in a group commit of payments and in a transaction alike")
+    func fencedWrites() async throws {
+        try await Self.withTwoNodes { storeA, a, storeB, b in
+            let (first, claimFirst) = try await Self.open(1, on: storeA, by: a)
+            let (second, claimSecond) = try await Self.open(2, on: storeA, by: a)
+            try await storeA.write([.claimHeld(claimFirst), Self.payment(first, 2_000)])
+            // Node B takes the first channel over (node A released it), not the second.
+            try await a.release(claimFirst)
+            let claimB = try await b.claim(first.contractTxid)
+            try await storeB.write([.claimHeld(claimB), Self.payment(first, 3_000)])
+            // Node A's payments on both channels, as one batch: the stale one is refused alone.
+            let stale = storeA.enqueue([.claimHeld(claimFirst), try Self.payment(first, 9_000)])
+            let good = storeA.enqueue([.claimHeld(claimSecond), try Self.payment(second, 4_000)])
+            #expect(await Self.outcome(storeA, stale)?.kind == .claimLost)
+            #expect(await Self.outcome(storeA, good) == nil)
+            // A state change under the stale claim (the general path) is refused too.
+            let state = storeA.enqueue([
+                .claimHeld(claimFirst), .server(.state(contractTxid: first.contractTxid, .settling, settlement: nil)),
+            ])
+            #expect(await Self.outcome(storeA, state)?.kind == .claimLost)
+            let stored = try #require(try await storeB.serverChannel(contractTxid: first.contractTxid))
+            #expect(stored.bestValueToServer.satoshis == 3_000 && stored.state == .open)
+            #expect(
+                try await storeA.serverChannel(contractTxid: second.contractTxid)?.bestValueToServer.satoshis == 4_000)
+            // A second opening of a claimed channel is refused.
+            let reopen = ChannelClaim(contractTxid: first.contractTxid, nodeID: "a", token: try await a.reserveToken())
+            let refused = storeA.enqueue([.claimOpened(reopen, leaseSeconds: 2), .server(.channel(first))])
+            #expect(await Self.outcome(storeA, refused)?.kind == .claimLost)
+
+            let audit = try await a.audit()
+            #expect(audit.violations.isEmpty, "\(audit.violations)")
+            #expect(audit.grants.map(\.nodeID) == ["a", "a", "b"])
+            // Opened twice and paid once by A; paid once by B; opened and paid once by A.
+            #expect(audit.writeCount == 5)
+            let lastTokens = try await PostgresTestDatabase.withConnection(
+                storeA.configuration, schema: storeA.configuration.schema
+            ) {
+                connection in
+                try await connection.query(
+                    "SELECT last_token FROM server_channels ORDER BY channel_value", logger: PostgresTestDatabase.logger
+                )
+                .collect().map { try $0.decode(Int64.self) }
+            }
+            #expect(lastTokens == [Int64(claimB.token), Int64(claimSecond.token)])
+        }
+    }
+
+    @Test("a takeover waits for a write in flight under the old claim, which commits first")
+    func takeoverWaitsForWriteInFlight() async throws {
+        let inCommit = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let gate = AsyncGate()
+        let holding = Mutex(false)
+        try await Self.withTwoNodes(
+            lease: 1,
+            beforeCommitA: {
+                guard holding.withLock({ $0 }) else { return }
+                inCommit.withLock {
+                    $0?.resume()
+                    $0 = nil
+                }
+                await gate.wait()
+            }
+        ) { storeA, a, _, b in
+            let (record, claimA) = try await Self.open(1, on: storeA, by: a)
+            holding.withLock { $0 = true }
+            // A state write (a transaction, so the hook runs before its COMMIT) under A's claim.
+            await withCheckedContinuation { continuation in
+                inCommit.withLock { $0 = continuation }
+                _ = storeA.enqueue([
+                    .claimHeld(claimA), .server(.state(contractTxid: record.contractTxid, .settling, settlement: nil)),
+                ])
+            }
+            let ticket = storeA.enqueue([])
+            // The lease lapses while A's transaction is open; B's claim must wait for it.
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            let claimed = Mutex(false)
+            let takeover = Task {
+                let claim = try await b.claim(record.contractTxid)
+                claimed.withLock { $0 = true }
+                return claim
+            }
+            try await Task.sleep(nanoseconds: 700_000_000)
+            #expect(!claimed.withLock { $0 }, "the claim did not wait for the write in flight")
+            holding.withLock { $0 = false }
+            await gate.open()
+            let claimB = try await takeover.value
+            #expect(claimB.token > claimA.token)
+            #expect(await Self.outcome(storeA, ticket) == nil)
+            #expect(try await storeA.serverChannel(contractTxid: record.contractTxid)?.state == .settling)
+        }
+    }
+}
+
+/// Lets waiters through once opened.
+actor AsyncGate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+}
