@@ -74,6 +74,7 @@ struct LiveEndToEndTests {
         try await eventually("the running server's wallet holds the settlement's output") {
             try balance(serverDir, node)["confirmed"] == paid - settlementFee
         }
+        let seen = (ContinuousClock.now - mining).seconds
         let busy = try PaychanProcess.run(
             ["wallet", "send", "--dir", serverDir, "--to", node.minerAddress, "--all"] + node.chainArguments)
         #expect(busy.status == 1, "\(busy.stderr)")
@@ -102,7 +103,7 @@ struct LiveEndToEndTests {
                 + "\(Self.payments) payments in \(figures["payments_seconds"] ?? "?") s, requests to the node during them: "
                 + "\(figures["backend_requests_during_payments"] ?? "?") by the managers, "
                 + "\(figures["follower_requests_during_payments"] ?? "?") by the follower's polls; "
-                + "client process \(clientSeconds) s; settlement broadcast -> mined in \(mined) s (generatetoaddress 1); "
+                + "client process \(clientSeconds) s; settlement broadcast -> mined in \(mined) s (generatetoaddress 1), in the running server's wallet (its follower polling every 0.2 s, read by a `paychan wallet balance` process) \(seen) s after; "
                 + "contract fee \(contractFee), settlement fee \(settlementFee), send fee \(sendFee) sat; "
                 + "server: \(requests.split(separator: "]").last ?? "")")
     }
