@@ -58,17 +58,25 @@ struct CloseCommand: AsyncParsableCommand {
                 if case .broadcast(let tx, _, true) = event { log?.append(tx) }
             })
         let manager: ServerManager
-        do { manager = try ServerManager(config: config, store: store, chain: memoryChain, keychain: keychain) } catch {
+        // On a store shared by server nodes, the channel is claimed like a node would (refused
+        // while a running node holds it).
+        let claims = opened.claims(nodeID: "close:" + (try NodeIdentity.resolve(nil)), leaseSeconds: 6)
+        do {
+            manager = try ServerManager(
+                config: config, store: store, chain: memoryChain, keychain: keychain, claims: claims.claims)
+        } catch {
             await opened.close()
             throw CommandFailure("\(error)")
         }
         let record: ServerChannelRecord
         do { record = try await manager.settle(contractTxid: txid) } catch {
             await manager.shutdown()
+            claims.close()
             await opened.close()
             throw CommandFailure("cannot close \(channel): \(error)")
         }
         await manager.shutdown()
+        claims.close()
         await opened.close()
         guard record.state == .settled, let settlement = record.settlement else {
             throw CommandFailure("channel \(channel) is \(record.state.rawValue); no settlement was broadcast")

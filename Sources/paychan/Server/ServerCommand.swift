@@ -35,6 +35,20 @@ struct ServerCommand: AsyncParsableCommand {
             valueName: "url"))
     var store: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "This node's name in the channel claims of a --store shared by several servers (default HOST:PID).",
+            valueName: "id"))
+    var nodeID: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Seconds a claim on a channel lasts without a heartbeat (--store: a dead node's channels are taken over after it)."
+    )
+    var claimLease: UInt64 = 6
+
     @OptionGroup(title: "Chain following (bitcoind)")
     var followOptions: FollowOptions
 
@@ -77,6 +91,10 @@ struct ServerCommand: AsyncParsableCommand {
             }
         }
         guard maxConnections > 0 else { throw CommandFailure("--max-connections must be positive") }
+        guard (2...3_600).contains(claimLease) else {
+            throw CommandFailure("--claim-lease must be between 2 and 3600 seconds, not \(claimLease)")
+        }
+        let nodeID = try NodeIdentity.resolve(nodeID)
         let directory = DataDirectory(path: dir)
         try directory.create()
         let clock = SystemClock()
@@ -104,9 +122,12 @@ struct ServerCommand: AsyncParsableCommand {
             throw error
         }
         chain.startPolling(every: chainOptions.pollInterval)
+        let claims = opened.claims(nodeID: nodeID, leaseSeconds: claimLease)
         let manager: ServerManager
         do {
-            manager = try ServerManager(config: config, store: store, chain: chain.backend, keychain: keychain)
+            manager = try ServerManager(
+                config: config, store: store, chain: chain.backend, keychain: keychain,
+                claims: claims.claims)
             try await manager.start()
         } catch {
             await chain.close()
@@ -122,6 +143,7 @@ struct ServerCommand: AsyncParsableCommand {
                 host: address.host, port: address.port, serverManager: manager, configuration: limits)
         } catch {
             await manager.shutdown()
+            claims.close()
             await chain.close()
             await opened.close()
             throw CommandFailure("cannot listen on \(address): \(error)")
@@ -129,12 +151,15 @@ struct ServerCommand: AsyncParsableCommand {
         let payoutAddress = (try? Address(scriptPubKey: payout, network: network))?.description ?? payout.bytes.hex
         let port = server.port.map(String.init) ?? "?"
         logger.info(
-            "listening on \(address.host):\(port), directory \(dir), store \(opened.name), payout \(payoutAddress)")
+            "listening on \(address.host):\(port), directory \(dir), store \(opened.name), node \(nodeID), payout \(payoutAddress)"
+        )
         FileHandle.standardOutput.write(Data("listening on \(address.host):\(port)\n".utf8))
-        await SignalWaiter.waitForTermination()
+        let storeFailure = await StoreWatch.waitForTerminationOrFailure(of: opened.postgres == nil ? nil : store)
+        if let storeFailure { logger.error("the store failed (\(storeFailure)): stopping") }
         logger.info("stopping: open channels stay stored")
         await server.stop()
         await manager.shutdown()
+        claims.close()
         if chain.follower != nil {
             let requests = chain.requestsSent
             logger.info(
@@ -143,6 +168,9 @@ struct ServerCommand: AsyncParsableCommand {
         }
         await chain.close()
         await opened.close()
+        if let storeFailure {
+            throw CommandFailure("the store failed: \(storeFailure); start the node again", exitCode: 3)
+        }
     }
 
     private func amount(_ value: Int64, _ option: String) throws(CommandFailure) -> Amount {

@@ -8,12 +8,27 @@ struct OpenedStore {
     let store: any ChannelStore
     /// What it is, for messages: the file's path, or the URL without its password.
     let name: String
+    /// The database's configuration, for a PostgreSQL store.
+    let postgres: PostgresStoreConfiguration?
     private let closer: @Sendable () async -> Void
 
-    init(store: any ChannelStore, name: String, close: @escaping @Sendable () async -> Void) {
+    init(
+        store: any ChannelStore, name: String, postgres: PostgresStoreConfiguration? = nil,
+        close: @escaping @Sendable () async -> Void
+    ) {
         self.store = store
         self.name = name
+        self.postgres = postgres
         closer = close
+    }
+
+    /// How a server node on this store claims channels: claims in the database shared by every
+    /// node on it (PostgreSQL), or none to take (an SQLite file has one writer). Call `close`
+    /// once the manager using them is shut down.
+    func claims(nodeID: String, leaseSeconds: UInt64) -> (claims: any ChannelClaims, close: @Sendable () -> Void) {
+        guard let postgres else { return (SingleNodeClaims(nodeID: nodeID), {}) }
+        let claims = PostgresChannelClaims(configuration: postgres, nodeID: nodeID, leaseSeconds: leaseSeconds)
+        return (claims, { claims.close() })
     }
 
     /// Commits what is queued and closes the store.
@@ -39,7 +54,9 @@ struct OpenedStore {
             }
             do {
                 let store = try await PostgresChannelStore.open(configuration, clock: clock)
-                return OpenedStore(store: store, name: configuration.redactedURL, close: { await store.close() })
+                return OpenedStore(
+                    store: store, name: configuration.redactedURL, postgres: configuration,
+                    close: { await store.close() })
             } catch {
                 throw CommandFailure("cannot open \(configuration.redactedURL): \(error)")
             }

@@ -1,0 +1,111 @@
+import Foundation
+import Synchronization
+
+/// `paychan server` nodes on fixed ports sharing one PostgreSQL store and one seed, which a
+/// test kills and starts again.
+final class NodeCluster: @unchecked Sendable {
+    let store: String
+    let ports: [Int]
+    private let scratch: String
+    private let lock = NSLock()
+    private var servers: [RunningServer?]
+    private let kills = Atomic<Int>(0)
+
+    init(scratch: String, store: String, nodes: Int, lease: Int = 2) throws {
+        self.scratch = scratch
+        self.store = store
+        ports = (0..<nodes).map { _ in Self.freePort() }
+        self.lease = lease
+        servers = Array(repeating: nil, count: nodes)
+        try start(0)
+        // Every node's directory holds a copy of the same seed.
+        for node in 1..<nodes {
+            try FileManager.default.createDirectory(atPath: directory(node), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: directory(0) + "/seed", toPath: directory(node) + "/seed")
+            try start(node)
+        }
+    }
+
+    private let lease: Int
+
+    func directory(_ node: Int) -> String { scratch + "/node\(node)" }
+
+    var addresses: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
+
+    var killsDone: Int { kills.load(ordering: .relaxed) }
+
+    private func start(_ node: Int) throws {
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            do {
+                let server = try RunningServer(
+                    directory: directory(node), listen: "127.0.0.1:\(ports[node])",
+                    extraArguments: ["--store", store, "--node-id", "node\(node)", "--claim-lease", "\(lease)"])
+                lock.withLock { servers[node] = server }
+                return
+            } catch {
+                lastError = error
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        throw lastError ?? CocoaError(.fileReadUnknown)
+    }
+
+    /// SIGKILL.
+    func kill(_ node: Int) {
+        let server = lock.withLock { servers[node] }
+        server?.kill()
+        kills.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    func restart(_ node: Int) throws { try start(node) }
+
+    func stopAll() {
+        let all = lock.withLock { servers }
+        for server in all { server?.stop() }
+    }
+
+    /// A client run through every node, as `--server-id cluster`.
+    func client(dir: String, _ arguments: [String]) throws -> PaychanProcess.Result {
+        try PaychanProcess.run(
+            ["client", "--server", addresses, "--server-id", "cluster", "--dir", dir, "--channel-value", "300000"]
+                + arguments)
+    }
+
+    /// One value from a query on the store's schema, through `psql`.
+    func sql(_ query: String) throws -> String? {
+        guard let schemaStart = store.range(of: "schema=") else { return nil }
+        let schema = String(store[schemaStart.upperBound...])
+        let base = String(store[..<store.index(before: schemaStart.lowerBound)])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin/psql")
+        process.arguments = [
+            "-d", base, "-At", "-v", "ON_ERROR_STOP=1", "-c", "SET search_path TO \"\(schema)\"", "-c", query,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
+    }
+
+    private static func freePort() -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
