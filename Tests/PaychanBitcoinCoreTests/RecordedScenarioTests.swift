@@ -14,6 +14,7 @@ import Testing
         (BlockSourceScenario.name, BlockSourceScenario.run),
         (PaymentScenario.name, PaymentScenario.run),
         (ScanScenario.name, ScanScenario.run),
+        (NodeWalletFundingScenario.name, NodeWalletFundingScenario.run),
     ]
 
     @Test(arguments: scenarios.map(\.0))

@@ -14,13 +14,24 @@ extension Transaction {
         try self.init(bytes: bytes)
     }
 
-    /// Parses one transaction from `reader`, leaving it after the lock time.
-    public static func parse(from reader: inout ByteReader) throws(ParseError) -> Transaction {
+    /// Parses a transaction in the legacy serialization only (no BIP144 marker), as a PSBT's
+    /// unsigned transaction is: zero inputs are read as zero inputs, not as a marker.
+    public init(bytesWithoutWitness bytes: [UInt8]) throws(ParseError) {
+        var reader = ByteReader(bytes)
+        self = try Transaction.parse(from: &reader, allowingWitness: false)
+        try reader.expectEnd()
+    }
+
+    /// Parses one transaction from `reader`, leaving it after the lock time. With
+    /// `allowingWitness` false, the legacy serialization only is read.
+    public static func parse(from reader: inout ByteReader, allowingWitness: Bool = true) throws(ParseError)
+        -> Transaction
+    {
         let version = Int32(bitPattern: try reader.readUInt32LE())
         // An input takes at least 41 bytes, an output at least 9.
         var inputCount = try reader.readLength(minimumItemSize: 41)
         var hasWitnessFlag = false
-        if inputCount == 0 {
+        if inputCount == 0 && allowingWitness {
             // Either a BIP144 marker or a transaction with no inputs. Bitcoin Core reads the next
             // byte as the flag; a flag of zero would mean "no inputs, no outputs" in legacy form.
             let flag = try reader.readUInt8()

@@ -61,6 +61,14 @@ public final class BitcoinCoreRPC: Sendable {
         }
     }
 
+    /// A client of the node wallet `name` (`/wallet/NAME`; `nil`: the node's default wallet)
+    /// on this client's connections, to be used while this client is open.
+    public func wallet(_ name: String?) throws(RPCError) -> BitcoinCoreRPC {
+        var walletConfiguration = configuration
+        walletConfiguration.wallet = name
+        return try BitcoinCoreRPC(configuration: walletConfiguration, httpClient: client)
+    }
+
     /// Closes the connections (when this client owns its `HTTPClient`).
     public func shutdown() async {
         guard ownsClient else { return }

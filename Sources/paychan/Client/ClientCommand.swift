@@ -65,6 +65,14 @@ struct ClientCommand: AsyncParsableCommand {
     @OptionGroup(title: "Chain following (bitcoind) and the wallet")
     var followOptions: FollowOptions
 
+    @Option(
+        name: .long,
+        help: """
+            Where new contracts are funded from: `seed` (this client's wallet) or `node-wallet[=NAME]` \
+            (the Bitcoin Core node's wallet, by PSBT; --chain bitcoind only).
+            """)
+    var funding: String = "seed"
+
     @Flag(name: .long, help: "Print one JSON document with the outcome.")
     var json = false
 
@@ -94,6 +102,9 @@ struct ClientCommand: AsyncParsableCommand {
 
     private func pay() async throws(CommandFailure) {
         _ = try chainOptions.validatedNetwork()
+        if try FundingChoice(funding) != .seed, try chainOptions.kind() != .bitcoind {
+            throw CommandFailure("--funding \(funding) needs --chain bitcoind")
+        }
         _ = try chainOptions.kind()
         _ = try followOptions.validated()
         let selector: VersionSelector
@@ -163,7 +174,8 @@ struct ClientCommand: AsyncParsableCommand {
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
         channelConfig.timeWindow = 24 * 3600 - 60
         let manager = ClientManager(
-            config: ClientManagerConfig(channel: channelConfig), store: store, chain: chain.backend, funder: wallet,
+            config: ClientManagerConfig(channel: channelConfig), store: store, chain: chain.backend,
+            funder: try FundingChoice(funding).funder(seedWallet: wallet, chain: chain.connection),
             keychain: keychain, clock: clock)
         do { try await manager.start() } catch { throw CommandFailure("cannot start: \(error)") }
         // The memory chain funds the wallet from a coinbase; on a node the wallet has its coins.
