@@ -77,6 +77,15 @@ import Testing
             #expect(try mined.member("confirmations").integer() == 1)
             // Nothing stays locked in the node's wallet.
             #expect(try await node.wallet.call("listlockunspent").array().isEmpty)
+            // More than the node's wallet holds: exit 4, nothing locked.
+            let tooMuch = try PaychanProcess.run(
+                [
+                    "client", "--server", server.address, "--dir", scratch.path + "/client2", "--channel-value",
+                    "15000000000", "--amount", "1000", "--funding", "node-wallet=node",
+                ] + chainOptions)
+            #expect(tooMuch.status == 4, "\(tooMuch.stderr)")
+            #expect(tooMuch.stderr.contains("too little"), "\(tooMuch.stderr)")
+            #expect(try await node.wallet.call("listlockunspent").array().isEmpty)
             print("node-wallet funded channel: open, 100 payments and close in \(elapsed)")
         }
     }
