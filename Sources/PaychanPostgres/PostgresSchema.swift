@@ -23,12 +23,14 @@ import PostgresNIO
 /// - `4`: channel claims for many nodes on one database (`channel_claims`, the token sequence
 ///   `channel_claim_tokens`, the grant log `channel_claim_log`, the write counts
 ///   `channel_claim_writes`, and `server_channels.last_token`): see `PostgresClaimSQL`.
+/// - `5`: `wallet_outputs.is_coinbase` (1 for an output of a coinbase transaction, which the
+///   wallet spends only once mature). Outputs of an upgraded schema are taken as not coinbase.
 ///
 /// No private key is ever stored: keys are derived from a seed the database never sees.
 @_spi(StoreTesting)
 public enum PostgresSchema {
     /// The newest version this code knows.
-    public static let currentVersion = 4
+    public static let currentVersion = 5
     /// What the first row of `schema_version` says, naming the schema's owner.
     public static let purpose = "paychan channel store"
 
@@ -138,12 +140,18 @@ public enum PostgresSchema {
         "CREATE TABLE chain_watched_scripts (script bytea PRIMARY KEY)",
     ]
 
+    /// Version 5.
+    static let v5: [String] = [
+        "ALTER TABLE wallet_outputs ADD COLUMN is_coinbase bigint NOT NULL DEFAULT 0"
+    ]
+
     /// The migrations, oldest first: version, description, statements.
     static let migrations: [(version: Int, description: String, statements: [String])] = [
         (1, purpose, v1),
         (2, "ended_at for pruning; read indexes; room for HOT payment updates", v2),
         (3, "wallet outputs' chain positions; the chain follower's index", v3),
         (4, "channel claims: leases with fencing tokens for many nodes", PostgresClaimSQL.schema),
+        (5, "wallet outputs of coinbase transactions", v5),
     ]
 
     /// Creates the schema if needed and brings it to ``currentVersion``, in one transaction

@@ -120,12 +120,13 @@ enum PostgresWriteSQL {
         """
         INSERT INTO wallet_outputs (
             txid, output_index, value, script_pub_key, key_family, key_index, spent_by, confirmed_height,
-            spend_height, spend_from_chain)
+            spend_height, spend_from_chain, is_coinbase)
         VALUES (
             \(output.outpoint.txid.buffer), \(Int64(output.outpoint.index)), \(output.value.satoshis),
             \(output.scriptPubKey.bytes.buffer), \(Int64(output.keyFamily.rawValue)), \(Int64(output.keyIndex)),
             \(output.spentBy?.buffer)::bytea, \(output.confirmedHeight.map { Int64($0) })::bigint,
-            \(output.spendHeight.map { Int64($0) })::bigint, \(output.spendLearntFromChain ? Int64(1) : 0))
+            \(output.spendHeight.map { Int64($0) })::bigint, \(output.spendLearntFromChain ? Int64(1) : 0),
+            \(output.isCoinbase ? Int64(1) : 0))
         ON CONFLICT (txid, output_index) DO NOTHING
         """
     }

@@ -26,6 +26,7 @@ public enum ChannelStoreConformanceCase: String, CaseIterable, Sendable, CustomS
     case pruning
     case pruningPerRole
     case walletOutputChainFields
+    case walletOutputCoinbase
     case chainIndexRoundTrip
     case chainIndexOwnAddedLater
     case chainIndexRefusals
@@ -51,6 +52,7 @@ public enum ChannelStoreConformanceCase: String, CaseIterable, Sendable, CustomS
         case .pruningPerRole: "pruning treats each role on its own when one txid is stored for both"
         case .keyIndexes: "key indexes count up per family and never repeat, even when reserved concurrently"
         case .walletOutputChainFields: "wallet outputs: confirmations and spends the chain shows, undone, removed"
+        case .walletOutputCoinbase: "wallet outputs: whether each is a coinbase round-trips through every update"
         case .chainIndexRoundTrip: "chain index: cursor, watches, spends and blocks round-trip"
         case .chainIndexOwnAddedLater: "chain index: an own transaction given later is added to a watched one"
         case .chainIndexRefusals:
@@ -76,6 +78,7 @@ public enum ChannelStoreConformanceCase: String, CaseIterable, Sendable, CustomS
         case .pruningPerRole: try await Self.pruningPerRole(withStore)
         case .keyIndexes: try await Self.keyIndexes(withStore)
         case .walletOutputChainFields: try await Self.walletOutputChainFields(withStore)
+        case .walletOutputCoinbase: try await Self.walletOutputCoinbaseFlag(withStore)
         case .chainIndexRoundTrip: try await Self.chainIndexRoundTrip(withStore)
         case .chainIndexOwnAddedLater: try await Self.chainIndexOwnAddedLater(withStore)
         case .chainIndexRefusals: try await Self.chainIndexRefusals(withStore)

@@ -56,6 +56,7 @@ struct PostgresStoreTests {
             ("wallet_outputs", "key_family = 99"),
             ("wallet_outputs", "spent_by = '\\x0102'::bytea"),
             ("wallet_outputs", "spend_from_chain = 5"),
+            ("wallet_outputs", "is_coinbase = 2"),
             ("wallet_outputs", "confirmed_height = -4"),
         ])
     func corruptRows(table: String, change: String) async throws {

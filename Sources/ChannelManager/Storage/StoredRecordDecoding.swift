@@ -18,13 +18,13 @@ public enum StoredRecordDecoding {
     /// The wallet output columns, in the order ``walletOutput(_:)`` reads them.
     public static let walletColumns = """
         txid, output_index, value, script_pub_key, key_family, key_index, spent_by, confirmed_height, spend_height,
-        spend_from_chain
+        spend_from_chain, is_coinbase
         """
 
     /// How many columns each list has.
     public static let serverColumnCount = 13
     public static let clientColumnCount = 14
-    public static let walletColumnCount = 10
+    public static let walletColumnCount = 11
 
     /// A server channel from a row of ``serverColumns``.
     public static func server<Row: StoredRowReading>(_ row: Row) throws(StoreError) -> ServerChannelRecord {
@@ -76,7 +76,8 @@ public enum StoredRecordDecoding {
             keyIndex: try fields.uint32(5, "key_index"), spentBy: try fields.optionalHash(6, "spent_by"),
             confirmedHeight: try fields.optionalHeight(7, "confirmed_height"),
             spendHeight: try fields.optionalHeight(8, "spend_height"),
-            spendLearntFromChain: try fields.flag(9, "spend_from_chain"))
+            spendLearntFromChain: try fields.flag(9, "spend_from_chain"), isCoinbase: try fields.flag(10, "is_coinbase")
+        )
     }
 
     private static func checkTxid<Row: StoredRowReading>(_ txid: Hash256, _ contract: Transaction, _ fields: Row)

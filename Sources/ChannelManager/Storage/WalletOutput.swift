@@ -18,11 +18,14 @@ public struct WalletOutput: Sendable, Hashable {
     /// Whether ``spentBy`` was learnt from a block rather than signed by this wallet: when that
     /// block is disconnected, the spend is forgotten (the wallet signed nothing for it here).
     public var spendLearntFromChain: Bool
+    /// Whether it is an output of a coinbase transaction: spendable only once the block holding
+    /// it has ``SeedWallet/coinbaseMaturity`` confirmations (Bitcoin's `COINBASE_MATURITY`, 100).
+    public var isCoinbase: Bool
 
     public init(
         outpoint: OutPoint, value: Amount, scriptPubKey: Script, keyFamily: KeyFamily, keyIndex: UInt32,
         spentBy: Hash256? = nil, confirmedHeight: Int? = nil, spendHeight: Int? = nil,
-        spendLearntFromChain: Bool = false
+        spendLearntFromChain: Bool = false, isCoinbase: Bool = false
     ) {
         self.outpoint = outpoint
         self.value = value
@@ -33,5 +36,6 @@ public struct WalletOutput: Sendable, Hashable {
         self.confirmedHeight = confirmedHeight
         self.spendHeight = spendHeight
         self.spendLearntFromChain = spendLearntFromChain
+        self.isCoinbase = isCoinbase
     }
 }

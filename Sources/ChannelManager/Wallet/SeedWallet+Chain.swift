@@ -191,7 +191,8 @@ extension SeedWallet: ChainListener {
                     .walletOutputAdded(
                         WalletOutput(
                             outpoint: outpoint, value: output.value, scriptPubKey: output.scriptPubKey,
-                            keyFamily: reference.family, keyIndex: reference.index, confirmedHeight: height)))
+                            keyFamily: reference.family, keyIndex: reference.index, confirmedHeight: height,
+                            isCoinbase: transaction.isCoinbase)))
             }
         }
         return keys

@@ -9,8 +9,11 @@ extension SeedWallet {
         var pending: [WalletOutput] = []
         /// Spendable by the wallet, with at least one confirmation and the configured depth.
         var confirmed: [WalletOutput] = []
-        /// Spendable by the wallet, not ``confirmed``.
+        /// Spendable by the wallet, not ``confirmed`` (``immature`` included).
         var unconfirmed: [WalletOutput] = []
+        /// Coinbase outputs with fewer than ``SeedWallet/coinbaseMaturity`` confirmations: never
+        /// ``spendable``.
+        var immature: [WalletOutput] = []
         /// Not P2WPKH or P2PKH of the key they name.
         var unusable: [WalletOutput] = []
     }
@@ -29,6 +32,13 @@ extension SeedWallet {
                 continue
             }
             let confirmations = Self.confirmations(of: output, tip: tip)
+            // Core refuses a spend of a coinbase output younger than its maturity: the wallet
+            // neither spends it nor counts it confirmed.
+            if output.isCoinbase, confirmations < max(coinbaseMaturity, 1) {
+                sorted.immature.append(output)
+                sorted.unconfirmed.append(output)
+                continue
+            }
             if confirmations >= max(depth, 1) {
                 sorted.confirmed.append(output)
             } else {
@@ -80,13 +90,28 @@ extension SeedWallet {
         candidates: () async throws(FundingError) -> [WalletOutput]
     ) async throws(FundingError) -> CoinSelection {
         while true {
-            let selection = try CoinSelection.select(
-                from: CoinSelection.economical(try await candidates(), feeRate: feeRate), paying: output,
-                feeRate: feeRate)
+            let offered = CoinSelection.economical(try await candidates(), feeRate: feeRate)
+            let selection = try await notingImmature { () throws(FundingError) in
+                try CoinSelection.select(from: offered, paying: output, feeRate: feeRate)
+            }
             let spentElsewhere = try await spentOnChain(selection.inputs)
             guard !spentElsewhere.isEmpty else { return selection }
             // Each round marks at least one more output spent, so this ends.
             try await write(spentElsewhere.map { .walletOutputsSpent([$0.0], spendingTxid: $0.1) })
+        }
+    }
+
+    /// Runs `body`; an insufficient-funds error it throws also says how much the wallet holds in
+    /// coinbase outputs not mature yet (spendable later, not now).
+    func notingImmature<T>(_ body: () async throws(FundingError) -> T) async throws(FundingError) -> T {
+        do { return try await body() } catch {
+            guard case .insufficientFunds = error.kind,
+                let immature = try? await sortedOutputs().immature, !immature.isEmpty
+            else { throw error }
+            throw FundingError(
+                error.kind,
+                "\(error.message); \(Self.sum(immature)) more is in coinbase outputs under \(coinbaseMaturity) "
+                    + "confirmations, not spendable yet")
         }
     }
 

@@ -46,7 +46,8 @@ extension SeedWallet {
                 write = .walletOutputAdded(
                     WalletOutput(
                         outpoint: coin.outpoint, value: coin.output.value, scriptPubKey: coin.output.scriptPubKey,
-                        keyFamily: reference.family, keyIndex: reference.index, confirmedHeight: coin.height))
+                        keyFamily: reference.family, keyIndex: reference.index, confirmedHeight: coin.height,
+                        isCoinbase: coin.isCoinbase))
             }
             do { try view.apply(write, now: 0) } catch { throw FundingError(.unavailable, "wallet store: \(error)") }
             writes.append(write)

@@ -59,7 +59,9 @@ extension SeedWallet {
             let selection = try await select(paying: output, feeRate: rate, candidates: candidates)
             (inputs, change) = (selection.inputs, selection.change)
         case .all:
-            (inputs, output) = try await sweep(to: script, feeRate: rate, candidates: candidates)
+            (inputs, output) = try await notingImmature { () async throws(FundingError) in
+                try await sweep(to: script, feeRate: rate, candidates: candidates)
+            }
             change = nil
         }
         let transaction = try await signAndRecord(inputs: inputs, outputs: [output], change: change, lockTime: 0)

@@ -83,6 +83,11 @@ public final class SeedWallet: ContractFunder {
     let keychain: ChannelKeychain
     let store: any ChannelStore
     let chain: any ChainMonitor & FeeEstimator
+    /// The confirmations a coinbase output needs before the wallet spends it: the chain's
+    /// ``CoinbaseMaturityRule`` when it has one, else Bitcoin's `COINBASE_MATURITY`, 100.
+    public let coinbaseMaturity: Int
+    /// Bitcoin's `COINBASE_MATURITY`.
+    public static let bitcoinCoinbaseMaturity = 100
     let state = Mutex(State())
     let gate = AsyncGate()
 
@@ -109,6 +114,7 @@ public final class SeedWallet: ContractFunder {
         self.keychain = keychain
         self.store = store
         self.chain = chain
+        coinbaseMaturity = (chain as? any CoinbaseMaturityRule)?.coinbaseMaturity ?? Self.bitcoinCoinbaseMaturity
         var watched = WatchedScripts()
         for (family, _) in WatchedScripts.families {
             let next = try await Self.storeCall { () async throws(StoreError) in try await store.nextKeyIndex(family) }
@@ -166,7 +172,8 @@ public final class SeedWallet: ContractFunder {
         return WalletBalance(
             confirmed: Self.sum(sorted.confirmed), unconfirmed: Self.sum(sorted.unconfirmed),
             lockedInChannels: Self.sum(records.map(\.valueLeft)), available: Self.sum(economical),
-            pending: Self.sum(sorted.pending), unusable: Self.sum(sorted.unusable + uneconomical))
+            pending: Self.sum(sorted.pending), unusable: Self.sum(sorted.unusable + uneconomical),
+            immature: Self.sum(sorted.immature))
     }
 
     /// Client channels whose contract still holds money of the client's: not settled or refunded.

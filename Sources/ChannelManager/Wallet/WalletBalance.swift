@@ -9,8 +9,8 @@ public struct WalletBalance: Sendable, Hashable, CustomStringConvertible {
     /// at least one confirmation and at least the configured depth.
     public var confirmed: Amount
     /// Unspent outputs the wallet can spend that are not ``confirmed``: in the mempool, below
-    /// the confirmation depth, or change of its own transactions not mined yet (``pending``
-    /// included).
+    /// the confirmation depth, coinbase outputs not mature yet (``immature`` included), or
+    /// change of its own transactions not mined yet (``pending`` included).
     public var unconfirmed: Amount
     /// What the client's channels that are not settled or refunded still hold for it (their
     /// value left): it comes back to the wallet by the settlement or the refund.
@@ -23,10 +23,13 @@ public struct WalletBalance: Sendable, Hashable, CustomStringConvertible {
     /// Stored outputs the wallet will never spend: not P2WPKH or P2PKH of the key they name (see
     /// ``SeedWallet``), or P2WPKH worth less than the fee to spend them.
     public var unusable: Amount
+    /// Coinbase outputs with fewer confirmations than ``SeedWallet/coinbaseMaturity`` (100 on
+    /// Bitcoin): counted in ``unconfirmed``, never spent until mature.
+    public var immature: Amount
 
     public init(
         confirmed: Amount, unconfirmed: Amount, lockedInChannels: Amount, available: Amount, pending: Amount,
-        unusable: Amount
+        unusable: Amount, immature: Amount = .zero
     ) {
         self.confirmed = confirmed
         self.unconfirmed = unconfirmed
@@ -34,6 +37,7 @@ public struct WalletBalance: Sendable, Hashable, CustomStringConvertible {
         self.available = available
         self.pending = pending
         self.unusable = unusable
+        self.immature = immature
     }
 
     /// Available and pending together.
@@ -41,6 +45,6 @@ public struct WalletBalance: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "\(confirmed) confirmed, \(unconfirmed) unconfirmed, \(lockedInChannels) locked in channels "
-            + "(\(available) available, \(pending) pending, \(unusable) unusable)"
+            + "(\(available) available, \(pending) pending, \(unusable) unusable, \(immature) immature)"
     }
 }

@@ -4,7 +4,7 @@ import ChannelManager
 extension BitcoinCoreChain: UnspentOutputScanner {
     /// Core's `scantxoutset start` with the descriptors (checksummed): the UTXO set's outputs
     /// paying them at the node's tip. Every output answered must pay one of the descriptors'
-    /// scripts. A scan already running on the node (-8) is `.unavailable`, to be tried again.
+    /// scripts; each says whether it is a coinbase output (`coinbase`). A scan already running on the node (-8) is `.unavailable`, to be tried again.
     public func scanUnspentOutputs(matching descriptors: [OutputDescriptor]) async throws(ChainError)
         -> UnspentOutputScan
     {
@@ -40,7 +40,7 @@ extension BitcoinCoreChain: UnspentOutputScanner {
                     ScannedOutput(
                         outpoint: OutPoint(txid: txid, index: index),
                         output: TransactionOutput(value: value, scriptPubKey: script),
-                        height: Int(outputHeight)))
+                        height: Int(outputHeight), isCoinbase: try unspent.member("coinbase").bool()))
             }
             return UnspentOutputScan(height: Int(height), blockHash: tip, outputs: outputs)
         } catch .node(let code, let message) where code == BitcoinCoreBlockSource.outOfRange {

@@ -21,7 +21,10 @@ struct WalletBalanceCommand: AsyncParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Print one JSON document: {\"confirmed\", \"unconfirmed\", \"locked_in_channels\"} in satoshis.")
+        help: """
+            Print one JSON document: {\"confirmed\", \"unconfirmed\", \"locked_in_channels\", \"immature\"} in \
+            satoshis (immature: coinbase outputs under 100 confirmations, also counted in unconfirmed).
+            """)
     var json = false
 
     func run() async throws {
@@ -42,6 +45,7 @@ struct WalletBalanceCommand: AsyncParsableCommand {
                     try printJSON([
                         "confirmed": balance.confirmed.satoshis, "unconfirmed": balance.unconfirmed.satoshis,
                         "locked_in_channels": balance.lockedInChannels.satoshis,
+                        "immature": balance.immature.satoshis,
                     ])
                 } catch {
                     throw CommandFailure("cannot print JSON: \(error)")
@@ -50,6 +54,7 @@ struct WalletBalanceCommand: AsyncParsableCommand {
                 print("confirmed \(balance.confirmed)")
                 print("unconfirmed \(balance.unconfirmed)")
                 print("locked in channels \(balance.lockedInChannels)")
+                print("immature (in unconfirmed) \(balance.immature)")
             }
         }
     }

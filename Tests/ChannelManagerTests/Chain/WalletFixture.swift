@@ -10,8 +10,11 @@ struct WalletFixture {
     let keychain: ChannelKeychain
     let wallet: SeedWallet
 
-    init(seed: String = "wallet seed", configuration: WalletConfiguration = WalletConfiguration()) async throws {
-        chain = MemoryChain(clock: clock)
+    init(
+        seed: String = "wallet seed", configuration: WalletConfiguration = WalletConfiguration(),
+        chainConfiguration: MemoryChain.Configuration = MemoryChain.Configuration()
+    ) async throws {
+        chain = MemoryChain(clock: clock, configuration: chainConfiguration)
         store = InMemoryChannelStore(clock: clock)
         keychain = try ChannelKeychain(seed: ChainFixtures.seed(seed))
         wallet = try await SeedWallet(keychain: keychain, store: store, chain: chain, configuration: configuration)

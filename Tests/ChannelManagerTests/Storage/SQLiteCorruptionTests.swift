@@ -109,7 +109,9 @@ struct SQLiteCorruptionTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("store.sqlite").path
             try await Self.store([.walletOutputAdded(try StoreFixtures.walletOutput(1))], at: path)
-            for (column, value) in [("key_family", "9"), ("spent_by", "x'00'"), ("value", "'many'")] {
+            for (column, value) in [
+                ("key_family", "9"), ("spent_by", "x'00'"), ("value", "'many'"), ("is_coinbase", "2"),
+            ] {
                 try RawDatabase.execute(path, "UPDATE wallet_outputs SET \(column) = \(value)")
                 let store = try SQLiteChannelStore(path: path)
                 let error = await #expect(throws: StoreError.self) {

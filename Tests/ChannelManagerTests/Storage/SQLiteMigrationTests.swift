@@ -69,7 +69,7 @@ struct SQLiteMigrationTests {
             }
             #expect(
                 try RawDatabase.fetchStrings(path, "SELECT identifier FROM grdb_migrations ORDER BY 1") == [
-                    "v1", "v2", "v3", "v4", "v5-wallet-chain",
+                    "v1", "v2", "v3", "v4", "v5-wallet-chain", "v6-wallet-coinbase",
                 ])
 
             clock.advance(to: 9_500)

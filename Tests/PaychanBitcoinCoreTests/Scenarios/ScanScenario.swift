@@ -28,6 +28,10 @@ enum ScanScenario {
         #expect(!scan.outputs.contains { $0.outpoint == first.outpoint })
         let respent = try #require(scan.outputs.first { $0.outpoint.txid == spend.txid })
         #expect(respent.height == 102 && respent.output == spend.outputs[0])
+        // Core says which are coinbase outputs: all but the respent one.
+        #expect(!respent.isCoinbase)
+        let others = scan.outputs.filter { $0.outpoint != respent.outpoint }
+        #expect(others.count == 101 && others.allSatisfy { $0.isCoinbase })
         #expect(try await chain.scanUnspentOutputs(matching: [.wpkh(stranger)]).outputs.isEmpty)
         #expect(try await chain.tipHeight() == 102)
     }

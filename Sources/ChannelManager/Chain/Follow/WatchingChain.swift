@@ -54,3 +54,10 @@ public struct WatchingChain: ChainBackend {
         try await backend.feeRate(targetBlocks: targetBlocks)
     }
 }
+
+extension WatchingChain: CoinbaseMaturityRule {
+    /// `backend`'s rule when it has one, else Bitcoin's 100.
+    public var coinbaseMaturity: Int {
+        (backend as? any CoinbaseMaturityRule)?.coinbaseMaturity ?? SeedWallet.bitcoinCoinbaseMaturity
+    }
+}

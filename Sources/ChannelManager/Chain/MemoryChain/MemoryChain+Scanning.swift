@@ -1,6 +1,6 @@
 import BitcoinPrimitives
 
-extension MemoryChain: UnspentOutputScanner, ChainTipSource {
+extension MemoryChain: UnspentOutputScanner, ChainTipSource, CoinbaseMaturityRule {
     /// The mined unspent outputs paying any of `descriptors`, by outpoint (txid in display
     /// order, then index); mempool transactions and their spends are not looked at, as with
     /// Bitcoin Core's `scantxoutset`.
@@ -18,13 +18,18 @@ extension MemoryChain: UnspentOutputScanner, ChainTipSource {
                     if let spender = state.spenders[outpoint], state.liveRecord(spender)?.blockHeight != nil {
                         continue
                     }
-                    found.append(ScannedOutput(outpoint: outpoint, output: output, height: height))
+                    found.append(
+                        ScannedOutput(
+                            outpoint: outpoint, output: output, height: height, isCoinbase: record.isCoinbase))
                 }
             }
             found.sort { StoreOrdering.outpoint($0.outpoint, $1.outpoint) }
             return UnspentOutputScan(height: state.tipHeight, blockHash: nil, outputs: found)
         }
     }
+
+    /// ``Configuration/coinbaseMaturity``.
+    public var coinbaseMaturity: Int { configuration.coinbaseMaturity }
 
     /// The height of the tip.
     public func tipHeight() async throws(ChainError) -> Int { height }

@@ -32,12 +32,23 @@ public struct ScannedOutput: Sendable, Hashable {
     public let output: TransactionOutput
     /// The height of the block holding the transaction that created it.
     public let height: Int
+    /// Whether the transaction that created it is a coinbase (Core's `coinbase`).
+    public let isCoinbase: Bool
 
-    public init(outpoint: OutPoint, output: TransactionOutput, height: Int) {
+    public init(outpoint: OutPoint, output: TransactionOutput, height: Int, isCoinbase: Bool = false) {
         self.outpoint = outpoint
         self.output = output
         self.height = height
+        self.isCoinbase = isCoinbase
     }
+}
+
+/// How many confirmations a coinbase output needs before a transaction spending it may enter
+/// the mempool, on a chain whose rule differs from Bitcoin's 100 (``MemoryChain``'s is
+/// configurable). A ``SeedWallet`` on a chain that does not say uses 100.
+public protocol CoinbaseMaturityRule: Sendable {
+    /// The confirmations a coinbase output needs to be spent: 100 on Bitcoin.
+    var coinbaseMaturity: Int { get }
 }
 
 /// The height of a chain's best block.

@@ -20,6 +20,9 @@ import GRDB
 ///   holding the transaction creating it), `spend_height` (the block holding its spender) and
 ///   `spend_from_chain` (1 when the spend was seen in a block rather than signed by the wallet).
 ///   Outputs of an upgraded file are unconfirmed until the wallet sees their blocks.
+/// - `v6-wallet-coinbase`: `is_coinbase` on `wallet_outputs` (1 for an output of a coinbase
+///   transaction, which the wallet spends only once mature). Outputs of an upgraded file are
+///   taken as not coinbase.
 ///
 /// The file also carries `PRAGMA application_id` = ``applicationID``, so the store refuses to
 /// adopt a database some other program wrote.
@@ -28,7 +31,7 @@ public enum SQLiteSchema {
     /// `PRAGMA application_id` of a channel database: "PYCH".
     public static let applicationID: Int32 = 0x5059_4348
     /// Every migration this version knows, oldest first.
-    public static let migrationIdentifiers = ["v1", "v2", "v3", "v4", "v5-wallet-chain"]
+    public static let migrationIdentifiers = ["v1", "v2", "v3", "v4", "v5-wallet-chain", "v6-wallet-coinbase"]
 
     /// The migrator. `now` (UNIX seconds) stamps channels that had ended before `v2`.
     public static func migrator(now: UInt64) -> DatabaseMigrator {
@@ -49,6 +52,7 @@ public enum SQLiteSchema {
         // v4: the chain follower's index (``ChainIndex``).
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5-wallet-chain") { db in try db.execute(sql: v5WalletChain) }
+        migrator.registerMigration("v6-wallet-coinbase") { db in try db.execute(sql: v6WalletCoinbase) }
         return migrator
     }
 
@@ -163,5 +167,9 @@ public enum SQLiteSchema {
         ALTER TABLE wallet_outputs ADD COLUMN confirmed_height INTEGER;
         ALTER TABLE wallet_outputs ADD COLUMN spend_height INTEGER;
         ALTER TABLE wallet_outputs ADD COLUMN spend_from_chain INTEGER NOT NULL DEFAULT 0;
+        """
+
+    private static let v6WalletCoinbase = """
+        ALTER TABLE wallet_outputs ADD COLUMN is_coinbase INTEGER NOT NULL DEFAULT 0;
         """
 }

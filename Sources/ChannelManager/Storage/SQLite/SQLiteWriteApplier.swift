@@ -123,7 +123,7 @@ struct SQLiteWriteApplier {
                 output.outpoint.txid.blob, Int64(output.outpoint.index), output.value.satoshis,
                 output.scriptPubKey.bytes.blob, Int64(output.keyFamily.rawValue), Int64(output.keyIndex),
                 output.spentBy?.blob, output.confirmedHeight.map { Int64($0) }, output.spendHeight.map { Int64($0) },
-                output.spendLearntFromChain,
+                output.spendLearntFromChain, output.isCoinbase,
             ])
         case .walletOutputConfirmed(let outpoint, let height):
             try statement(.walletConfirm).execute(arguments: [

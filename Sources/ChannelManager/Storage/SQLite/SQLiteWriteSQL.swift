@@ -92,8 +92,8 @@ public enum SQLiteWriteSQL: Int, CaseIterable, Sendable {
             return """
                 INSERT INTO wallet_outputs (
                     txid, output_index, value, script_pub_key, key_family, key_index, spent_by, confirmed_height,
-                    spend_height, spend_from_chain)
-                VALUES (?, ?, ?, COALESCE(?, x''), ?, ?, ?, ?, ?, ?)
+                    spend_height, spend_from_chain, is_coinbase)
+                VALUES (?, ?, ?, COALESCE(?, x''), ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (txid, output_index) DO NOTHING
                 """
         case .walletSpend:
