@@ -84,9 +84,14 @@ struct LiveEndToEndTests {
 
         let clientBalance = try balance(clientDir, node)
         #expect(
-            clientBalance == ["confirmed": funding - contractFee - paid, "unconfirmed": 0, "locked_in_channels": 0])
+            clientBalance == [
+                "confirmed": funding - contractFee - paid, "unconfirmed": 0, "locked_in_channels": 0, "immature": 0,
+            ])
         let serverBalance = try balance(serverDir, node)
-        #expect(serverBalance == ["confirmed": paid - settlementFee, "unconfirmed": 0, "locked_in_channels": 0])
+        #expect(
+            serverBalance == [
+                "confirmed": paid - settlementFee, "unconfirmed": 0, "locked_in_channels": 0, "immature": 0,
+            ])
 
         // The server's earnings go to the node's wallet.
         let destination = try await node.wallet.call("getnewaddress").string()
@@ -96,7 +101,8 @@ struct LiveEndToEndTests {
         let sendFee = try #require(try send.json()["fee"] as? Int64)
         try await node.mine(1)
         #expect(try await node.received(on: destination) == paid - settlementFee - sendFee)
-        #expect(try balance(serverDir, node) == ["confirmed": 0, "unconfirmed": 0, "locked_in_channels": 0])
+        #expect(
+            try balance(serverDir, node) == ["confirmed": 0, "unconfirmed": 0, "locked_in_channels": 0, "immature": 0])
 
         print(
             "live v\(version): open \(figures["open_seconds"] ?? "?") s (funding and broadcast included), "
@@ -232,7 +238,7 @@ struct LiveEndToEndTests {
         #expect(!shallow.stderr.contains("scantxoutset"), "\(shallow.stderr)")
         #expect(
             (try shallow.json() as? [String: Int64]) == [
-                "confirmed": 0, "unconfirmed": 300_000, "locked_in_channels": 0,
+                "confirmed": 0, "unconfirmed": 300_000, "locked_in_channels": 0, "immature": 0,
             ])
 
         let server = try RunningServer(directory: scratch.path + "/server", extraArguments: node.chainArguments)
