@@ -62,12 +62,17 @@ final class PostgresReaderConnection: Sendable {
         if let open = current.withLock({ $0 }), !open.isClosed {
             connection = open
         } else {
-            connection = try await PostgresSession.connect(configuration, role: role, logger: logger)
-            let replaced = current.withLock { slot -> PostgresConnection? in
-                defer { slot = connection }
-                return slot
+            // Callers that found no open connection at the same moment each open one; the first
+            // to get back installs its own and the others use it and close theirs. An open
+            // connection in the slot is never replaced: another caller may be running a query
+            // on it (closing it under that query failed it with `clientClosedConnection`).
+            let fresh = try await PostgresSession.connect(configuration, role: role, logger: logger)
+            connection = current.withLock { slot -> PostgresConnection in
+                if let open = slot, !open.isClosed { return open }
+                slot = fresh
+                return fresh
             }
-            if let replaced { Self.closeSoon(replaced) }
+            if connection !== fresh { Self.closeSoon(fresh) }
         }
         return try await PostgresStatementRunner(connection: connection, logger: logger).rows(query)
     }

@@ -96,6 +96,39 @@ struct PostgresClaimsTests {
         }
     }
 
+    @Test(
+        "many claims at once on a node's first use of its claims connection all succeed (none runs on a connection another caller closed)"
+    )
+    func concurrentFirstClaims() async throws {
+        try await Self.withTwoNodes(lease: 60) { storeA, _, _, b in
+            var records: [ServerChannelRecord] = []
+            for seed in 0..<40 {
+                let record = try StoreFixtures.server(200 + seed)
+                records.append(record)
+                try await storeA.write([.server(.channel(record))])
+            }
+            // `b` has not used its connection yet: 40 claims race to open it.
+            let outcomes = await withTaskGroup(of: String?.self) { group in
+                for record in records {
+                    group.addTask {
+                        do {
+                            let claim = try await b.claim(record.contractTxid)
+                            return claim.nodeID == "b" ? nil : "granted to \(claim.nodeID)"
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                var failures: [String] = []
+                for await outcome in group { if let outcome { failures.append(outcome) } }
+                return failures
+            }
+            #expect(outcomes == [])
+            let audit = try await b.audit()
+            #expect(Set(audit.grants.map(\.contractTxid)) == Set(records.map(\.contractTxid)))
+        }
+    }
+
     @Test("writes under a lost claim are refused alone, in a group commit of payments and in a transaction alike")
     func fencedWrites() async throws {
         try await Self.withTwoNodes { storeA, a, storeB, b in
