@@ -49,6 +49,11 @@ struct BenchCommand: AsyncParsableCommand {
             server's store on PostgreSQL (synchronous_commit on: every acknowledged payment \
             committed), in a schema of its own dropped afterwards; the client's stays SQLite.
 
+            tcp-100ch-postgres (the same): tcp-100ch over two server nodes in this process on one \
+            PostgreSQL schema, each with its own TCP listener, store connections and channel claims \
+            (PostgresChannelClaims, distinct node ids, every write fenced by its claim), the \
+            channels spread over both.
+
             tcp-open-v2-ms-p50, tcp-open-v2-ms-p99: channel open latency over loopback TCP with \
             SQLite stores, connect to `open` returning, channels opened one after the other (300; \
             30 with --quick). The TCP figures run server and client on separate one-thread event \
@@ -75,7 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "PostgreSQL for the tcp-1ch-postgres figure, postgres://USER@HOST:PORT/DB (default: $PAYCHAN_POSTGRES_URL; none: the figure is left out).",
+            "PostgreSQL for the tcp-1ch-postgres and tcp-100ch-postgres figures, postgres://USER@HOST:PORT/DB (default: $PAYCHAN_POSTGRES_URL; none: the figure is left out).",
             valueName: "url"))
     var postgres: String?
 

@@ -48,6 +48,10 @@ enum BenchSuite {
         ]
         if let postgres = settings.postgres {
             figures.append(TCPPaymentFigure(name: "tcp-1ch-postgres", channels: 1, inFlight: 1, postgres: postgres))
+            figures.append(
+                TCPPaymentFigure(
+                    name: "tcp-\(settings.concurrentChannels)ch-postgres", channels: settings.concurrentChannels,
+                    inFlight: 1, postgres: postgres, nodes: 2))
         }
         return figures
     }

@@ -41,12 +41,8 @@ final class BenchManagers: Sendable {
         let clientStore = try SQLiteChannelStore(
             path: directory + "/client.sqlite", clock: clock, committer: clientCommitter)
         try await prepareServerStore(serverStore)
-        let serverKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0x51, count: 32))
         let clientKeychain = try ChannelKeychain(seed: [UInt8](repeating: 0xC1, count: 32))
-        let payout = Script.p2wpkh(publicKey: try serverKeychain.key(.walletReceive, index: 0).publicKey)
-        let server = try ServerManager(
-            config: ServerManagerConfig(channel: ServerChannelConfig(payoutScript: payout)), store: serverStore,
-            chain: chain, keychain: serverKeychain, clock: clock, logger: BenchLogging.quiet("paychan.bench.server"))
+        let server = try Self.serverManager(store: serverStore, claims: opened.claims, chain: chain, clock: clock)
         let wallet = try await SeedWallet(keychain: clientKeychain, store: clientStore, chain: chain)
         var channel = ClientChannelConfig(channelValue: .zero, versionSelector: .v2)
         channel.timeWindow = 24 * 3600
@@ -68,6 +64,19 @@ final class BenchManagers: Sendable {
         self.server = server
         self.client = client
         self.wallet = wallet
+    }
+
+    /// A server manager of the bench's server seed on `store`, claiming channels with `claims`:
+    /// the one of ``server``, or another node on the same (shared) store.
+    static func serverManager(
+        store: any ChannelStore, claims: any ChannelClaims, chain: MemoryChain, clock: ManualClock
+    ) throws -> ServerManager {
+        let keychain = try ChannelKeychain(seed: [UInt8](repeating: 0x51, count: 32))
+        let payout = Script.p2wpkh(publicKey: try keychain.key(.walletReceive, index: 0).publicKey)
+        return try ServerManager(
+            config: ServerManagerConfig(channel: ServerChannelConfig(payoutScript: payout)), store: store,
+            chain: chain, keychain: keychain, claims: claims, clock: clock,
+            logger: BenchLogging.quiet("paychan.bench.server"))
     }
 
     /// Opens `count` channels worth `value` at once, each on its own connection (and server

@@ -4,7 +4,7 @@ import ChannelTCP
 import Foundation
 import NIOCore
 import NIOPosix
-import PaychanPostgres
+@_spi(StoreTesting) import PaychanPostgres
 import Synchronization
 
 /// `tcp-1ch`, `tcp-1ch-pipelined` and `tcp-100ch`: the managers of ``BenchManagers`` (SQLite
@@ -22,6 +22,9 @@ struct TCPPaymentFigure: BenchFigure {
     let inFlight: Int
     /// The server's store on PostgreSQL (`tcp-1ch-postgres`) instead of SQLite.
     var postgres: PostgresStoreConfiguration? = nil
+    /// Server nodes on that PostgreSQL schema, each with its own listener, claims and store
+    /// connections (`tcp-100ch-postgres`: 2); the channels are spread over them.
+    var nodes = 1
 
     var names: [String] { [name] }
 
@@ -34,7 +37,7 @@ struct TCPPaymentFigure: BenchFigure {
         defer { scratch.remove() }
         let bed = try await TCPBench(
             directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000),
-            postgres: postgres)
+            postgres: postgres, nodes: nodes)
         do {
             let (rate, batching) = try await measure(
                 bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
@@ -44,6 +47,7 @@ struct TCPPaymentFigure: BenchFigure {
                 ? "1 channel, \(perChannel) payments/round, "
                     + (inFlight == 1 ? "each awaiting its ack" : "up to \(inFlight) in flight")
                 : "\(channels) channels at once, \(perChannel) sequential payments each/round"
+                    + (nodes > 1 ? " over \(nodes) server nodes" : "")
             return [
                 .throughput(
                     name, rate, floor: context.floor,
@@ -60,7 +64,7 @@ struct TCPPaymentFigure: BenchFigure {
         Double, String
     ) {
         let sessions = try await bed.openChannels(channels, value: value)
-        let serverBefore = bed.managers.serverStatistics()
+        let serverBefore = bed.serverStatistics()
         let clientBefore = bed.managers.clientStore.benchStatistics
         let amount = try Amount(satoshis: BenchSettings.paymentSatoshis)
         // Every channel's round split among its in-flight tasks, as evenly as it goes.
@@ -83,18 +87,17 @@ struct TCPPaymentFigure: BenchFigure {
         }
         let batching = ManagerMeasurement(
             paymentsPerSecond: rate,
-            serverWritesPerCommit: ManagerRun.writesPerCommit(from: serverBefore, to: bed.managers.serverStatistics()),
+            serverWritesPerCommit: ManagerRun.writesPerCommit(from: serverBefore, to: bed.serverStatistics()),
             clientWritesPerCommit: ManagerRun.writesPerCommit(
                 from: clientBefore, to: bed.managers.clientStore.benchStatistics),
-            serverJournalShare: ManagerRun.journalShare(from: serverBefore, to: bed.managers.serverStatistics()),
+            serverJournalShare: ManagerRun.journalShare(from: serverBefore, to: bed.serverStatistics()),
             clientJournalShare: ManagerRun.journalShare(
                 from: clientBefore, to: bed.managers.clientStore.benchStatistics)
         ).batching
-        // Every acknowledged payment must be in the server's store: check one channel.
-        if let first = sessions.first {
-            let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
-            try await bed.managers.checkDurable(first, paidToServer: paid)
-        }
+        // Every acknowledged payment must be in the server's store (shared by the nodes): check
+        // every channel.
+        let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
+        for session in sessions { try await bed.managers.checkDurable(session, paidToServer: paid) }
         return (rate, batching)
     }
 }
@@ -166,6 +169,12 @@ final class TCPBench: Sendable {
     let managers: BenchManagers
     let listener = ChannelTCPServer()
     let port: Int
+    /// The server nodes besides the first (``managers``' server), on its PostgreSQL schema.
+    private let otherNodes: [BenchServerNode]
+    /// The schema the nodes share, dropped at shutdown (with more than one node).
+    private let sharedSchema: PostgresStoreConfiguration?
+    /// Every node's listening port, the first node's first.
+    var ports: [Int] { [port] + otherNodes.map(\.port) }
     private let serverGroup: MultiThreadedEventLoopGroup
     private let clientGroup: MultiThreadedEventLoopGroup
     /// The client group's loop: its connections, its store's commits and the paying tasks
@@ -182,20 +191,52 @@ final class TCPBench: Sendable {
     /// What each side stores in, for the detail column.
     let storesDescription: String
 
-    /// With `postgres`, the server's store is PostgreSQL (the client's stays SQLite).
-    init(directory: String, coins: Int, coinValue: Amount, postgres: PostgresStoreConfiguration? = nil) async throws {
+    /// With `postgres`, the server's store is PostgreSQL (the client's stays SQLite); with
+    /// `nodes` above 1 as well, that many server nodes share one schema of it, each claiming the
+    /// channels it serves.
+    init(
+        directory: String, coins: Int, coinValue: Amount, postgres: PostgresStoreConfiguration? = nil, nodes: Int = 1
+    ) async throws {
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
+        var sharedSchema: PostgresStoreConfiguration? = nil
+        let serverKind: BenchServerStoreKind
+        if let postgres, nodes > 1 {
+            var shared = postgres
+            shared.schema = BenchServerStoreKind.freshSchema()
+            sharedSchema = shared
+            serverKind = .postgresNode(shared, nodeID: "bench-node-1")
+        } else {
+            serverKind = postgres.map { .postgres($0) } ?? .sqlite(.eventLoop(serverGroup.next()))
+        }
         let managers: BenchManagers
         do {
             managers = try await BenchManagers(
-                directory: directory, coins: coins, coinValue: coinValue,
-                serverStore: postgres.map { .postgres($0) } ?? .sqlite(.eventLoop(serverGroup.next())),
+                directory: directory, coins: coins, coinValue: coinValue, serverStore: serverKind,
                 clientCommitter: .eventLoop(clientGroup.next()))
         } catch {
             try? await serverGroup.shutdownGracefully()
             try? await clientGroup.shutdownGracefully()
+            if let sharedSchema { try? await PostgresChannelStore.dropSchema(sharedSchema) }
             throw error
+        }
+        var otherNodes: [BenchServerNode] = []
+        if let sharedSchema {
+            do {
+                for index in 2...nodes {
+                    otherNodes.append(
+                        try await BenchServerNode(
+                            configuration: sharedSchema, nodeID: "bench-node-\(index)", managers: managers,
+                            threads: Self.threadsPerGroup))
+                }
+            } catch {
+                for node in otherNodes { await node.shutdown() }
+                await managers.shutdown()
+                try? await serverGroup.shutdownGracefully()
+                try? await clientGroup.shutdownGracefully()
+                try? await PostgresChannelStore.dropSchema(sharedSchema)
+                throw error
+            }
         }
         var configuration = ChannelTCPServer.Configuration(eventLoopGroup: serverGroup)
         configuration.logger = BenchLogging.quiet("paychan.bench.tcp.server")
@@ -203,14 +244,24 @@ final class TCPBench: Sendable {
             try await listener.start(
                 host: Self.host, port: 0, serverManager: managers.server, configuration: configuration)
         } catch {
+            for node in otherNodes { await node.shutdown() }
             await managers.shutdown()
             try? await serverGroup.shutdownGracefully()
             try? await clientGroup.shutdownGracefully()
+            if let sharedSchema { try? await PostgresChannelStore.dropSchema(sharedSchema) }
             throw BenchFailure("TCP listener: \(error)")
         }
         self.managers = managers
+        self.otherNodes = otherNodes
+        self.sharedSchema = sharedSchema
+        let servers =
+            otherNodes.isEmpty
+            ? "server"
+            : "\(nodes) server nodes (each its own TCP listener, store connections and PostgreSQL claims) on one schema"
         storesDescription =
-            postgres.map { "server on PostgreSQL (\($0.host):\($0.port), synchronous_commit on), client on SQLite" }
+            postgres.map {
+                "\(servers) on PostgreSQL (\($0.host):\($0.port), synchronous_commit on), client on SQLite"
+            }
             ?? "SQLite both sides"
         self.serverGroup = serverGroup
         self.clientGroup = clientGroup
@@ -219,22 +270,35 @@ final class TCPBench: Sendable {
         port = listener.port ?? 0
     }
 
-    /// A new TCP connection from the client manager, as server `serverID` (so that no two
-    /// connections reopen the same channel).
-    func connect(serverID: String) async throws -> ClientSession {
+    /// How the server stores (every node's) batched their writes so far.
+    func serverStatistics() -> BenchStoreStatistics {
+        otherNodes.map(\.statistics).reduce(managers.serverStatistics()) { total, node in
+            BenchStoreStatistics(
+                commits: total.commits + node.commits, writes: total.writes + node.writes,
+                journalWrites: total.journalWrites + node.journalWrites)
+        }
+    }
+
+    /// A new TCP connection from the client manager to the node listening on `port` (the
+    /// first node's by default), as server `serverID` (so that no two connections reopen the
+    /// same channel).
+    func connect(serverID: String, port: Int? = nil) async throws -> ClientSession {
         let configuration = ChannelTCPClient.Configuration(
             eventLoopGroup: clientLoop, logger: BenchLogging.quiet("paychan.bench.tcp.client"))
         return try await ChannelTCPClient.connect(
-            host: Self.host, port: port, clientManager: managers.client, serverID: serverID,
+            host: Self.host, port: port ?? self.port, clientManager: managers.client, serverID: serverID,
             configuration: configuration)
     }
 
-    /// Opens `count` channels worth `value` at once, each on its own connection.
+    /// Opens `count` channels worth `value` at once, each on its own connection, spread over
+    /// the server nodes in turn.
     func openChannels(_ count: Int, value: Amount) async throws -> [ClientSession] {
-        try await withThrowingTaskGroup(of: ClientSession.self) { group in
+        let ports = ports
+        return try await withThrowingTaskGroup(of: ClientSession.self) { group in
             for index in 0..<count {
                 group.addTask {
-                    let session = try await self.connect(serverID: "bench-server-\(index)")
+                    let session = try await self.connect(
+                        serverID: "bench-server-\(index)", port: ports[index % ports.count])
                     _ = try await session.open(value: value)
                     return session
                 }
@@ -249,8 +313,10 @@ final class TCPBench: Sendable {
     /// event loop groups.
     func shutdown() async {
         await listener.stop()
+        for node in otherNodes { await node.shutdown() }
         await managers.shutdown()
         try? await clientGroup.shutdownGracefully()
         try? await serverGroup.shutdownGracefully()
+        if let sharedSchema { try? await PostgresChannelStore.dropSchema(sharedSchema) }
     }
 }
