@@ -1,6 +1,6 @@
 // The disk's sync latency, the floor under every durable payment: writes one 4 KiB page of a
 // preallocated file (as SQLite's WAL is rewritten in place) and fdatasync()s it, N times.
-// Usage: cc -O2 -o /tmp/sync-latency Scripts/sync-latency.c && /tmp/sync-latency /tmp/sync-test 2000
+// Usage: cc -O2 -o sync-latency Scripts/sync-latency.c && ./sync-latency FILE 2000
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

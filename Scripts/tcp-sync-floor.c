@@ -4,8 +4,8 @@
 // the "server" reads them, does the same write + fdatasync into its own file, answers 6 bytes.
 // Each side optionally spins for a given number of microseconds per message (the signature
 // work: ~27 µs to sign, ~38 µs to verify with libsecp256k1 here).
-// Usage: cc -O2 -o /tmp/tcp-sync-floor Scripts/tcp-sync-floor.c
-//        /tmp/tcp-sync-floor DIR [COUNT] [CLIENT_SPIN_US] [SERVER_SPIN_US]
+// Usage: cc -O2 -o tcp-sync-floor Scripts/tcp-sync-floor.c
+//        ./tcp-sync-floor DIR [COUNT] [CLIENT_SPIN_US] [SERVER_SPIN_US]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
