@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Tests only: certificates made at test time (PaychanTLSTestSupport).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -61,6 +66,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -129,7 +136,7 @@ let package = Package(
             dependencies: [
                 "paychan", "BitcoinPrimitives", "ChannelStateMachine", "ChannelManager", "ChannelTCP",
                 "PaychanBitcoinCore",
-                "PaychanTestSupport",
+                "PaychanTestSupport", "PaychanTLSTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -140,10 +147,12 @@ let package = Package(
             name: "ChannelTCPTests",
             dependencies: [
                 "ChannelTCP", "ChannelManager", "ChannelStateMachine", "BitcoinPrimitives", "PaychanTestSupport",
+                "PaychanTLSTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Runs the built `paychan` binary (the dependency makes sure it is built first).
         .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
@@ -185,6 +194,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/PaychanTestSupport"),
+        // Test infrastructure: certificate authorities, server certificates (valid, expired,
+        // self-signed) and their keys, made at test time, written as PEM files.
+        .target(
+            name: "PaychanTLSTestSupport",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/PaychanTLSTestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

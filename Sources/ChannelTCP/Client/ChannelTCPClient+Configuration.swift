@@ -26,6 +26,11 @@ extension ChannelTCPClient {
         public var eventLoopGroup: any EventLoopGroup
         /// Where connection events are logged. Default label `paychan.tcp.client`.
         public var logger: Logger
+        /// TLS, and how the server is verified; nil (the default) speaks plain TCP, as bitcoinj.
+        /// With TLS the connection never falls back to plain, the handshake must complete
+        /// within ``handshakeTimeout``, and channels are bound to the verified identity (see
+        /// ``ClientTLSConfiguration/identity``).
+        public var tls: ClientTLSConfiguration?
 
         /// A configuration with the defaults documented on each property; pass only what differs.
         public init(
@@ -35,7 +40,8 @@ extension ChannelTCPClient {
             maxBufferedOutboundBytes: Int = 256 * 1024,
             closeFlushTimeout: Duration = .seconds(10),
             eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-            logger: Logger = Logger(label: "paychan.tcp.client")
+            logger: Logger = Logger(label: "paychan.tcp.client"),
+            tls: ClientTLSConfiguration? = nil
         ) {
             self.connectTimeout = connectTimeout
             self.handshakeTimeout = handshakeTimeout
@@ -44,6 +50,7 @@ extension ChannelTCPClient {
             self.closeFlushTimeout = closeFlushTimeout
             self.eventLoopGroup = eventLoopGroup
             self.logger = logger
+            self.tls = tls
         }
 
         func validate() throws(ChannelTCPError) {

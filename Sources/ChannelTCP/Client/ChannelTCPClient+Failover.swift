@@ -19,7 +19,8 @@ extension ChannelTCPClient {
     public struct FailedAttempt: Sendable, CustomStringConvertible {
         /// The address tried.
         public let address: ServerAddress
-        /// What went wrong: ``ChannelTCPError/connectFailed(host:port:reason:)``, or
+        /// What went wrong: ``ChannelTCPError/connectFailed(host:port:reason:)``,
+        /// ``ChannelTCPError/tlsFailed(host:port:reason:)``, or
         /// ``ChannelTCPError/session(_:)`` with the session's end (the connection closed before
         /// the channel was open, or the server did not answer in time).
         public let error: ChannelTCPError
@@ -27,6 +28,7 @@ extension ChannelTCPClient {
         public var description: String {
             switch error {
             case .connectFailed(_, _, let reason): return "\(address): cannot connect: \(reason)"
+            case .tlsFailed(_, _, let reason): return "\(address): TLS failed: \(reason)"
             case .session(.ended(.connectionClosed)):
                 return "\(address): the connection closed before a channel was open"
             case .session(.ended(.localError(let error))) where error.code == .timeout:
@@ -38,7 +40,8 @@ extension ChannelTCPClient {
 
     /// Opens a channel worth `value`, or reopens the stored one with the most value left, with
     /// the first of `servers` that does: each address is tried once, in order, and the next is
-    /// tried when one cannot be connected to, closes the connection before the channel is open
+    /// tried when one cannot be connected to, fails the TLS handshake (with
+    /// ``Configuration/tls`` set), closes the connection before the channel is open
     /// (as a load balancer does when no server behind it answers), or does not answer within
     /// ``Configuration/handshakeTimeout`` or ``Configuration/replyTimeout``. Any other failure
     /// (the server answered `ERROR`, the wallet cannot fund the channel, the store failed) is
@@ -98,6 +101,8 @@ extension ChannelTCPError {
     fileprivate var allowsAnotherAddress: Bool {
         switch self {
         case .connectFailed: return true
+        // Nothing was sent: the next address is held to the same verification.
+        case .tlsFailed: return true
         case .session(.ended(.connectionClosed)): return true
         case .session(.ended(.localError(let error))): return error.code == .timeout
         default: return false

@@ -24,13 +24,30 @@ public enum ChannelTCPClient {
     /// (stored channels are reopened by it); it defaults to `"host:port"`. For a server reachable
     /// at several addresses, tried in turn, see
     /// ``open(value:servers:serverID:clientManager:configuration:)``.
+    ///
+    /// With ``Configuration/tls`` it returns only once the TLS handshake completed and the
+    /// server's certificate verified, and the session's server name in the store is
+    /// `serverID #tls:IDENTITY` (``ClientTLSConfiguration/identity``): a channel opened over
+    /// TLS is reopened only over TLS with the same verified identity, and one opened over plain
+    /// TCP is not offered over TLS (nor to a different TLS identity). A plain connection refuses
+    /// a `serverID` that names a TLS identity.
+    ///
+    /// - Throws: ``ChannelTCPError/connectFailed(host:port:reason:)`` when the server cannot be
+    ///   reached, ``ChannelTCPError/tlsFailed(host:port:reason:)`` when the TLS handshake fails
+    ///   or does not finish within ``Configuration/handshakeTimeout``,
+    ///   ``ChannelTCPError/tlsConfiguration(_:)`` for an unusable TLS setting.
     public static func connect(
         host: String, port: Int, clientManager: ClientManager, serverID: String? = nil,
         configuration: Configuration = Configuration()
     ) async throws(ChannelTCPError) -> ClientSession {
         try configuration.validate()
-        let serverID = serverID ?? "\(host):\(port)"
+        let serverID = try storeName(serverID ?? "\(host):\(port)", tls: configuration.tls)
         let created = Mutex<ClientSession?>(nil)
+        let tlsHandshake = Mutex<(watch: EventLoopFuture<Void>, pin: PinCheck?)?>(nil)
+        // Checked before connecting, so that a bad server name fails without a connection.
+        let tlsHostname = try configuration.tls.map { tls throws(ChannelTCPError) in
+            try tls.hostname(connectingTo: host)
+        }
         let bootstrap = ClientBootstrap(group: configuration.eventLoopGroup)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -41,6 +58,14 @@ public enum ChannelTCPClient {
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls, let hostname = tlsHostname {
+                        let (handler, pin) = try tls.makeHandler(hostname: hostname)
+                        let watch = TLSHandshakeWatch(
+                            eventLoop: channel.eventLoop, timeout: TimeAmount(configuration.handshakeTimeout),
+                            requiredName: pin == nil ? hostname : nil)
+                        tlsHandshake.withLock { $0 = (watch.future, pin) }
+                        try channel.pipeline.syncOperations.addHandlers(handler, watch)
+                    }
                     let replyWatch = ReplyWatch()
                     let connection = FramedConnection(
                         channel: channel, closeFlushTimeout: TimeAmount(configuration.closeFlushTimeout),
@@ -81,6 +106,32 @@ public enum ChannelTCPClient {
             logger.warning("no channel opened with \(serverID) within the handshake timeout; closing")
             channel.close(promise: nil)
         }
+        if let (handshake, pin) = tlsHandshake.withLock({ $0 }) {
+            do { try await handshake.get() } catch {
+                // Nothing was sent in plain (NIOSSL holds writes until the handshake is done,
+                // and the session was not asked to open yet): end the session, drop the socket.
+                session.connectionClosed()
+                channel.close(promise: nil)
+                let reason = pin?.refusalReason ?? TLSHandshakeWatch.describe(error)
+                logger.warning("TLS with \(host):\(port) failed: \(reason)")
+                throw .tlsFailed(host: host, port: port, reason: reason)
+            }
+        }
         return session
     }
+
+    /// The server's name in the client's store: `serverID`, followed by the TLS identity when
+    /// connecting over TLS. The marker cannot be given by hand, so a plain connection never
+    /// reaches a channel bound to a TLS identity.
+    static func storeName(_ serverID: String, tls: ClientTLSConfiguration?) throws(ChannelTCPError) -> String {
+        guard !serverID.contains(tlsMarker) else {
+            throw .tlsConfiguration(
+                "a server ID must not contain '\(tlsMarker)' (it names a TLS identity): \(serverID)")
+        }
+        guard let tls else { return serverID }
+        return serverID + tlsMarker + tls.identity
+    }
+
+    /// What separates a server ID from the TLS identity its channels are bound to.
+    public static let tlsMarker = " #tls:"
 }

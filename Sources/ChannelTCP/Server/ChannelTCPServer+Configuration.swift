@@ -33,6 +33,9 @@ extension ChannelTCPServer {
         public var eventLoopGroup: (any EventLoopGroup)?
         /// Where connection events are logged. Default label `paychan.tcp.server`.
         public var logger: Logger
+        /// TLS on every connection; nil (the default) speaks plain TCP, as bitcoinj's peers
+        /// do. The TLS handshake counts against ``handshakeTimeout``.
+        public var tls: ServerTLSConfiguration?
 
         /// A configuration with the defaults documented on each property; pass only what differs.
         public init(
@@ -44,7 +47,8 @@ extension ChannelTCPServer {
             backlog: Int32 = 4096,
             eventLoopThreads: Int = System.coreCount,
             eventLoopGroup: (any EventLoopGroup)? = nil,
-            logger: Logger = Logger(label: "paychan.tcp.server")
+            logger: Logger = Logger(label: "paychan.tcp.server"),
+            tls: ServerTLSConfiguration? = nil
         ) {
             self.handshakeTimeout = handshakeTimeout
             self.idleTimeout = idleTimeout
@@ -55,6 +59,7 @@ extension ChannelTCPServer {
             self.eventLoopThreads = eventLoopThreads
             self.eventLoopGroup = eventLoopGroup
             self.logger = logger
+            self.tls = tls
         }
 
         func validate() throws(ChannelTCPError) {

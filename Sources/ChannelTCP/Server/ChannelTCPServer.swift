@@ -20,7 +20,8 @@ import Synchronization
 /// Each connection gets `TCP_NODELAY`, a handshake timeout (no open channel in time: closed),
 /// an idle timeout once its channel is open, and back-pressure (a peer that does not read what
 /// it is sent is not read from). Connections beyond the configured maximum are closed when
-/// accepted. See ``Configuration``.
+/// accepted. With ``Configuration/tls`` every connection speaks TLS first (the handshake
+/// counts against the handshake timeout). See ``Configuration``.
 public final class ChannelTCPServer: Sendable {
     private struct Running {
         let serverChannel: any Channel
@@ -161,6 +162,9 @@ public final class ChannelTCPServer: Sendable {
             channel.closeFuture.whenComplete { _ in
                 connection.markClosed()
                 session.connectionClosed()
+            }
+            if let tls = configuration.tls {
+                try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
             }
             try channel.pipeline.syncOperations.addHandlers(
                 BackPressureHandler(),
