@@ -229,6 +229,18 @@ import Testing
         }
     }
 
+    /// The malformed messages of the hostile tables' order cases are refused by the codec with
+    /// their type known and the code they claim.
+    @Test func malformedMessagesOfEveryType() {
+        for malformed in HostileMessages.malformed {
+            guard let error = failure(malformed.bytes, "\(malformed.name)") else { continue }
+            #expect(error.messageType == malformed.type, "\(malformed.name): \(error)")
+            #expect(error.code == malformed.code, "\(malformed.name): \(error)")
+        }
+        let types = Set(HostileMessages.malformed.map(\.type))
+        #expect(types == Set(MessageType.allCases).subtracting([.channelOpen, .paymentAck]))
+    }
+
     @Test func malformedFraming() {
         let cases: [(String, [UInt8])] = [
             ("tag zero", [0x00, 0x08, 0x07]),

@@ -64,18 +64,16 @@ public struct ClientChannel: Sendable {
     /// Feeds one framed message body received from the server.
     public mutating func receive(bytes: [UInt8], now: UInt64) -> [ClientEffect] {
         let message: ChannelMessage
-        do { message = try ChannelMessage(decoding: bytes) } catch {
-            // As bitcoinj, every MIN_PAYMENT_TOO_LARGE names the largest minimum payment we accept.
-            let expected = error.code == .minPaymentTooLarge ? config.maxMinPayment.unsignedSatoshis : nil
-            return fail(ChannelError(error.code, error.explanation, expectedValue: expected))
-        }
+        do { message = try ChannelMessage(decoding: bytes) } catch { return receiveUndecodable(error) }
         return receive(message, now: now)
     }
 
-    /// Feeds one decoded message received from the server.
+    /// Feeds one decoded message received from the server. A message out of order gets
+    /// `ERROR SYNTAX_ERROR` before any of its fields is looked at.
     public mutating func receive(_ message: ChannelMessage, now: UInt64) -> [ClientEffect] {
         if case .closed = state { return [] }
         do throws(ChannelError) {
+            guard expects(message.type) else { throw outOfOrder(message.type) }
             switch message {
             case .serverVersion(let version): return try receiveServerVersion(version)
             case .initiate(let initiate): return try receiveInitiate(initiate, now: now)

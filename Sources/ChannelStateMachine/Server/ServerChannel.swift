@@ -51,16 +51,16 @@ public struct ServerChannel: Sendable {
     /// Feeds one framed message body received from the client.
     public mutating func receive(bytes: [UInt8], now: UInt64) -> [ServerEffect] {
         let message: ChannelMessage
-        do { message = try ChannelMessage(decoding: bytes) } catch {
-            return fail(ChannelError(error.code, error.explanation))
-        }
+        do { message = try ChannelMessage(decoding: bytes) } catch { return receiveUndecodable(error, now: now) }
         return receive(message, now: now)
     }
 
-    /// Feeds one decoded message received from the client.
+    /// Feeds one decoded message received from the client. A message out of order gets
+    /// `ERROR SYNTAX_ERROR` before any of its fields is looked at.
     public mutating func receive(_ message: ChannelMessage, now: UInt64) -> [ServerEffect] {
         if case .closed = state { return [] }
         do throws(ChannelError) {
+            guard expects(message.type) else { throw outOfOrder(message.type) }
             switch message {
             case .clientVersion(let version): return try receiveClientVersion(version, now: now)
             case .provideRefund(let refund): return try receiveRefund(refund)

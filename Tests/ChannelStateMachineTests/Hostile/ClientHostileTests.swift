@@ -161,79 +161,106 @@ private func initiateBytes(_ c: ClientContext, minSize: UInt64 = 100_000, minPay
         })
 }
 
-let clientHostileCases: [ClientHostileCase] = [
-    .init("INITIATE with expiry too far", .versioned(.v2), .timeWindowUnacceptable) { c in
-        msg(c.initiate { $0.expireTimeSecs = Honest.now + Honest.timeWindow + 61 })
-    },
-    .init("INITIATE with expiry in the past", .versioned(.v1), .timeWindowUnacceptable) { c in
-        msg(c.initiate { $0.expireTimeSecs = Honest.now - 1 })
-    },
-    .init("INITIATE with expiry beyond a lock time", .versioned(.v2), .timeWindowUnacceptable) { c in
-        msg(c.initiate { $0.expireTimeSecs = UInt64(UInt32.max) + 1 })
-    },
-    .init("INITIATE with min payment above 1000", .versioned(.v2), .minPaymentTooLarge) { c in
-        msg(c.initiate { $0.minPayment = 1001 })
-    },
-    .init("INITIATE with min channel above our value", .versioned(.v2), .channelValueTooLarge) { c in
-        msg(c.initiate { $0.minAcceptedChannelSize = Honest.channelValue.unsignedSatoshis + 1 })
-    },
-    .init("INITIATE with min channel past 21e6 BTC", .versioned(.v1), .channelValueTooLarge) { c in
-        initiateBytes(c, minSize: 2_100_000_000_000_001)
-    },
-    .init("INITIATE with min payment past 21e6 BTC", .versioned(.v2), .minPaymentTooLarge) { c in
-        initiateBytes(c, minPayment: 2_100_000_000_000_001)
-    },
-    .init("INITIATE with a non-canonical server key", .versioned(.v2), .badTransaction) { c in
-        var bytes = Honest.serverKey.publicKey.bytes
-        bytes[0] = 0x06
-        return .bytes(
-            ProtoWriter.build {
-                $0.varint(1, 3)
-                $0.bytes(
-                    4,
-                    ProtoWriter.build {
-                        $0.bytes(1, bytes)
-                        $0.varint(2, 100_000)
-                        $0.varint(3, c.expiry)
-                        $0.varint(4, 1000)
-                    })
-            })
-    },
-    .init("INITIATE before SERVER_VERSION", .started(.v2), .syntaxError) { c in msg(c.initiate()) },
-    .init("SERVER_VERSION with major 7", .started(.v2AllowV1), .noAcceptableVersion) { _ in
-        msg(.serverVersion(ServerVersion(major: 7)))
-    },
-    .init("SERVER_VERSION 1 to a version 2 client", .started(.v2), .noAcceptableVersion) { _ in
-        msg(.serverVersion(ServerVersion(major: 1)))
-    },
-    .init("refund signature by the wrong key", .awaitingRefundSignature, .badTransaction) { c in
-        msg(.returnRefund(ReturnRefund(signature: c.refundSignature(key: Honest.otherKey))))
-    },
-    .init("refund signature with SIGHASH_ALL", .awaitingRefundSignature, .badTransaction) { c in
-        msg(.returnRefund(ReturnRefund(signature: c.refundSignature(type: .all))))
-    },
-    .init("refund signature with high S", .awaitingRefundSignature, .badTransaction) { c in
-        msg(.returnRefund(ReturnRefund(signature: Honest.highS(c.refundSignature()))))
-    },
-    .init("refund signature over another lock time", .awaitingRefundSignature, .badTransaction) { c in
-        var other = c.refund
-        other?.lockTime += 1
-        return msg(.returnRefund(ReturnRefund(signature: c.refundSignature(tx: other))))
-    },
-    .init("settlement that underpays the client", .open(.v2, payments: 2), .badTransaction) { c in
-        msg(c.settlement(toClient: Honest.amount(c.valueLeft.satoshis - 1)))
-    },
-    .init("settlement that does not spend the contract", .open(.v1, payments: 1), .badTransaction) { c in
-        msg(c.settlement(toClient: c.valueLeft, spending: Honest.fundingOutpoint))
-    },
-    .init("PAYMENT_ACK with nothing in flight", .open(.v2, payments: 1), .syntaxError) { _ in msg(.paymentAck(nil)) },
-    .init("UPDATE_PAYMENT sent to a client", .open(.v1, payments: 0), .syntaxError) { _ in
-        msg(.updatePayment(UpdatePayment(clientChangeValue: 0, signature: HostileMessages.signature)))
-    },
-    .init("RETURN_REFUND on an open channel", .open(.v1, payments: 1), .syntaxError) { c in
-        msg(.returnRefund(ReturnRefund(signature: c.refundSignature())))
-    },
-]
+/// Whether bitcoinj's client takes a message of `type` in `setup`.
+private func inOrder(_ type: MessageType, _ setup: ClientSetup) -> Bool {
+    switch (type, setup) {
+    case (.serverVersion, .started), (.initiate, .versioned), (.returnRefund, .awaitingRefundSignature), (.close, _),
+        (.error, _):
+        return true
+    default:
+        return false
+    }
+}
+
+/// State before content, as bitcoinj (issue 19): every malformed message in every setup. Out of
+/// order it gets `SYNTAX_ERROR` whatever its fields hold; in order, the code its fields earn
+/// (`CLOSE` is in order everywhere, and a settlement that does not parse is `BAD_TRANSACTION`).
+let clientOrderCases: [ClientHostileCase] = HostileMessages.malformed.flatMap { malformed in
+    [ClientSetup.started(.v2), .versioned(.v1), .versioned(.v2), .awaitingRefundSignature, .open(.v2, payments: 1)]
+        .map { setup in
+            let expected = inOrder(malformed.type, setup)
+            return ClientHostileCase(
+                "\(malformed.name), \(expected ? "in order" : "out of order")", setup,
+                expected ? malformed.code : .syntaxError
+            ) { _ in .bytes(malformed.bytes) }
+        }
+}
+
+let clientHostileCases: [ClientHostileCase] =
+    clientOrderCases + [
+        .init("INITIATE with expiry too far", .versioned(.v2), .timeWindowUnacceptable) { c in
+            msg(c.initiate { $0.expireTimeSecs = Honest.now + Honest.timeWindow + 61 })
+        },
+        .init("INITIATE with expiry in the past", .versioned(.v1), .timeWindowUnacceptable) { c in
+            msg(c.initiate { $0.expireTimeSecs = Honest.now - 1 })
+        },
+        .init("INITIATE with expiry beyond a lock time", .versioned(.v2), .timeWindowUnacceptable) { c in
+            msg(c.initiate { $0.expireTimeSecs = UInt64(UInt32.max) + 1 })
+        },
+        .init("INITIATE with min payment above 1000", .versioned(.v2), .minPaymentTooLarge) { c in
+            msg(c.initiate { $0.minPayment = 1001 })
+        },
+        .init("INITIATE with min channel above our value", .versioned(.v2), .channelValueTooLarge) { c in
+            msg(c.initiate { $0.minAcceptedChannelSize = Honest.channelValue.unsignedSatoshis + 1 })
+        },
+        .init("INITIATE with min channel past 21e6 BTC", .versioned(.v1), .channelValueTooLarge) { c in
+            initiateBytes(c, minSize: 2_100_000_000_000_001)
+        },
+        .init("INITIATE with min payment past 21e6 BTC", .versioned(.v2), .minPaymentTooLarge) { c in
+            initiateBytes(c, minPayment: 2_100_000_000_000_001)
+        },
+        .init("INITIATE with a non-canonical server key", .versioned(.v2), .badTransaction) { c in
+            var bytes = Honest.serverKey.publicKey.bytes
+            bytes[0] = 0x06
+            return .bytes(
+                ProtoWriter.build {
+                    $0.varint(1, 3)
+                    $0.bytes(
+                        4,
+                        ProtoWriter.build {
+                            $0.bytes(1, bytes)
+                            $0.varint(2, 100_000)
+                            $0.varint(3, c.expiry)
+                            $0.varint(4, 1000)
+                        })
+                })
+        },
+        .init("INITIATE before SERVER_VERSION", .started(.v2), .syntaxError) { c in msg(c.initiate()) },
+        .init("SERVER_VERSION with major 7", .started(.v2AllowV1), .noAcceptableVersion) { _ in
+            msg(.serverVersion(ServerVersion(major: 7)))
+        },
+        .init("SERVER_VERSION 1 to a version 2 client", .started(.v2), .noAcceptableVersion) { _ in
+            msg(.serverVersion(ServerVersion(major: 1)))
+        },
+        .init("refund signature by the wrong key", .awaitingRefundSignature, .badTransaction) { c in
+            msg(.returnRefund(ReturnRefund(signature: c.refundSignature(key: Honest.otherKey))))
+        },
+        .init("refund signature with SIGHASH_ALL", .awaitingRefundSignature, .badTransaction) { c in
+            msg(.returnRefund(ReturnRefund(signature: c.refundSignature(type: .all))))
+        },
+        .init("refund signature with high S", .awaitingRefundSignature, .badTransaction) { c in
+            msg(.returnRefund(ReturnRefund(signature: Honest.highS(c.refundSignature()))))
+        },
+        .init("refund signature over another lock time", .awaitingRefundSignature, .badTransaction) { c in
+            var other = c.refund
+            other?.lockTime += 1
+            return msg(.returnRefund(ReturnRefund(signature: c.refundSignature(tx: other))))
+        },
+        .init("settlement that underpays the client", .open(.v2, payments: 2), .badTransaction) { c in
+            msg(c.settlement(toClient: Honest.amount(c.valueLeft.satoshis - 1)))
+        },
+        .init("settlement that does not spend the contract", .open(.v1, payments: 1), .badTransaction) { c in
+            msg(c.settlement(toClient: c.valueLeft, spending: Honest.fundingOutpoint))
+        },
+        .init("PAYMENT_ACK with nothing in flight", .open(.v2, payments: 1), .syntaxError) { _ in msg(.paymentAck(nil))
+        },
+        .init("UPDATE_PAYMENT sent to a client", .open(.v1, payments: 0), .syntaxError) { _ in
+            msg(.updatePayment(UpdatePayment(clientChangeValue: 0, signature: HostileMessages.signature)))
+        },
+        .init("RETURN_REFUND on an open channel", .open(.v1, payments: 1), .syntaxError) { c in
+            msg(.returnRefund(ReturnRefund(signature: c.refundSignature())))
+        },
+    ]
 
 @Suite struct ClientHostileTests {
     @Test(arguments: clientHostileCases)

@@ -70,3 +70,76 @@ enum HostileMessages {
             })
     }
 }
+
+/// A message whose type can be read but whose fields the codec refuses.
+struct MalformedMessage: Sendable {
+    let name: String
+    let type: MessageType
+    /// The code the codec answers with, which a machine uses when the message is in order.
+    let code: ErrorCode
+    let bytes: [UInt8]
+}
+
+extension HostileMessages {
+    /// Malformed messages of every type whose fields can be malformed (CHANNEL_OPEN has no
+    /// fields, and PAYMENT_ACK's one field takes any bytes), each refused by the codec with the
+    /// message's type known, so that a machine can tell whether it is in order.
+    static let malformed: [MalformedMessage] = {
+        let noSignature: [UInt8] = []
+        let badKey = [UInt8](repeating: 0x02, count: 32)
+        let badTx: [UInt8] = [0x01, 0x00, 0x00, 0x00, 0x01]  // errors.json E6
+        return [
+            MalformedMessage(
+                name: "CLIENT_VERSION with a 31-byte resume hash", type: .clientVersion, code: .syntaxError,
+                bytes: envelope(
+                    type: 1, field: 2,
+                    payload: ProtoWriter.build {
+                        $0.varint(1, 2)
+                        $0.bytes(3, [UInt8](repeating: 7, count: 31))
+                    })),
+            MalformedMessage(
+                name: "SERVER_VERSION without its payload", type: .serverVersion, code: .syntaxError,
+                bytes: ProtoWriter.build { $0.varint(1, 2) }),
+            MalformedMessage(
+                name: "INITIATE with a 32-byte key", type: .initiate, code: .badTransaction,
+                bytes: initiate(key: badKey)),
+            MalformedMessage(
+                name: "INITIATE with min payment 2^64-1", type: .initiate, code: .minPaymentTooLarge,
+                bytes: initiate(minPayment: .max)),
+            MalformedMessage(
+                name: "PROVIDE_REFUND with a 32-byte key", type: .provideRefund, code: .badTransaction,
+                bytes: provideRefund(key: badKey)),
+            MalformedMessage(
+                name: "PROVIDE_REFUND whose tx does not parse", type: .provideRefund, code: .badTransaction,
+                bytes: provideRefund(tx: badTx)),
+            MalformedMessage(
+                name: "RETURN_REFUND with an empty signature", type: .returnRefund, code: .badTransaction,
+                bytes: envelope(type: 5, field: 6, payload: ProtoWriter.build { $0.bytes(1, noSignature) })),
+            MalformedMessage(
+                name: "PROVIDE_CONTRACT whose tx does not parse", type: .provideContract, code: .badTransaction,
+                bytes: provideContract(tx: badTx)),
+            MalformedMessage(
+                name: "PROVIDE_CONTRACT with a 32-byte client key", type: .provideContract, code: .badTransaction,
+                bytes: provideContract(clientKey: badKey)),
+            MalformedMessage(
+                name: "PROVIDE_CONTRACT with an empty initial signature", type: .provideContract,
+                code: .badTransaction,
+                bytes: provideContract(payment: updatePaymentPayload(change: 999_000, signature: noSignature))),
+            MalformedMessage(
+                name: "UPDATE_PAYMENT with an empty signature", type: .updatePayment, code: .badTransaction,
+                bytes: updatePayment(signature: noSignature)),
+            MalformedMessage(
+                name: "UPDATE_PAYMENT with an 81-byte signature", type: .updatePayment, code: .badTransaction,
+                bytes: updatePayment(signature: [UInt8](repeating: 0x30, count: 81))),
+            MalformedMessage(
+                name: "UPDATE_PAYMENT with change 2^64-1", type: .updatePayment, code: .badTransaction,
+                bytes: updatePayment(change: .max)),
+            MalformedMessage(
+                name: "CLOSE whose settlement does not parse", type: .close, code: .badTransaction,
+                bytes: envelope(type: 9, field: 9, payload: ProtoWriter.build { $0.bytes(3, badTx) })),
+            MalformedMessage(
+                name: "ERROR without its payload", type: .error, code: .syntaxError,
+                bytes: ProtoWriter.build { $0.varint(1, 10) }),
+        ]
+    }()
+}

@@ -95,6 +95,32 @@ struct ClientHostileTests {
     }
 
     @Test(
+        "state before content: a malformed message out of order gets ERROR SYNTAX_ERROR, in order the code its fields earn",
+        arguments: [
+            ("RETURN_REFUND with an empty signature", false, ErrorCode.syntaxError),
+            ("UPDATE_PAYMENT with an empty signature", false, .syntaxError),
+            ("INITIATE with a 32-byte key", true, .badTransaction),
+        ])
+    func malformedOutOfOrder(name: String, afterServerVersion: Bool, code: ErrorCode) async throws {
+        let scratch = try ScratchDirectory()
+        let body = try #require(HostileMessages.malformed.first { $0.0 == name }?.1)
+        let server = try FakeServer { peer in
+            guard case .clientVersion? = peer.receive() else { return }
+            if afterServerVersion { peer.send(.serverVersion(ServerVersion(major: 2))) }
+            peer.send(body: body)
+            _ = peer.receive()  // the client's ERROR
+            _ = peer.waitForHangUp()
+        }
+        let (result, _) = try Self.runClient(server, dir: scratch.path, [])
+        #expect(result.status == 3, "\(name): \(result.stderr)")
+        #expect(result.stderr.contains("\(code)"), "\(result.stderr)")
+        let transcript = await server.transcript()
+        #expect(transcript.types == [.clientVersion, .error], "\(name): \(transcript.types)")
+        #expect(transcript.errorCode == code, "\(name): \(transcript)")
+        #expect(try Self.storedChannels(scratch.path).isEmpty)
+    }
+
+    @Test(
         "absurd INITIATE values are refused with the matching ERROR; nothing is funded",
         arguments: [
             ("channel size 2^64-1", 6, 4), ("channel size above ours", 6, 4), ("expiry in the past", 5, 3),

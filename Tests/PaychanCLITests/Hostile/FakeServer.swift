@@ -19,8 +19,10 @@ final class FakeServer: Sendable {
         /// Everything the client sent so far.
         var received: [ChannelMessage] { log.withLock { $0 } }
 
-        func send(_ message: ChannelMessage) {
-            let body = message.encoded()
+        func send(_ message: ChannelMessage) { send(body: message.encoded()) }
+
+        /// Sends `body` framed as it is, well-formed or not.
+        func send(body: [UInt8]) {
             let length = UInt32(body.count)
             let frame =
                 [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]

@@ -166,7 +166,7 @@ struct ServerHostileTests {
     }
 
     @Test(
-        "every message type out of order gets ERROR SYNTAX_ERROR (CLOSE: a CLOSE); an ERROR from the client just closes"
+        "every message type out of order, well-formed or malformed, gets ERROR SYNTAX_ERROR (CLOSE: a CLOSE); an ERROR from the client just closes"
     )
     func messagesOutOfOrder() async throws {
         let bed = try await Bed(handshakeTimeout: 60)
@@ -195,14 +195,36 @@ struct ServerHostileTests {
                 [.clientVersion(ClientVersion(major: 1)), HostileMessages.everyType[4].1],
                 [.serverVersion, .initiate, .error], .syntaxError
             ))
-        let cases = scripted
+        // State before content, as bitcoinj (issue 19): a malformed message out of order is
+        // refused as out of order whatever its fields hold, and in order for its fields. The server
+        // never reads CLOSE's settlement.
+        var framed: [(String, [[UInt8]], [MessageType], ErrorCode?)] = scripted.map {
+            ($0.0, $0.1.map { $0.encoded() }, $0.2, $0.3)
+        }
+        let v1 = ChannelMessage.clientVersion(ClientVersion(major: 1)).encoded()
+        for (name, body) in HostileMessages.malformed {
+            let (answer, code): (MessageType, ErrorCode?) =
+                name.hasPrefix("CLOSE") ? (.close, nil) : (.error, .syntaxError)
+            // In order: PROVIDE_CONTRACT after a v2 CLIENT_VERSION, PROVIDE_REFUND after a v1 one
+            // (a CLIENT_VERSION first is in order too, and its bad hash is a SYNTAX_ERROR anyway).
+            let inV2: ErrorCode? = name.hasPrefix("PROVIDE_CONTRACT") ? .badTransaction : code
+            let inV1: ErrorCode? = name.hasPrefix("PROVIDE_REFUND") ? .badTransaction : code
+            framed.append(("\(name) first", [body], [answer], code))
+            framed.append(
+                (
+                    "\(name) after CLIENT_VERSION 2", [version.encoded(), body], [.serverVersion, .initiate, answer],
+                    inV2
+                ))
+            framed.append(("\(name) after CLIENT_VERSION 1", [v1, body], [.serverVersion, .initiate, answer], inV1))
+        }
+        let cases = framed
         let (answers, load) = try await bed.during {
             try await withThrowingTaskGroup(of: (String, [ChannelMessage], [MessageType], ErrorCode?, Bool).self) {
                 group in
-                for (name, messages, expected, code) in cases {
+                for (name, bodies, expected, code) in cases {
                     group.addTask {
                         let peer = try await RawPeer.connect(port: bed.server.port)
-                        for message in messages { try await peer.send(message) }
+                        for body in bodies { try await peer.send(RawPeer.frame(body)) }
                         let closed = await peer.closed(within: .seconds(10))
                         return (name, await peer.messages(atLeast: 0, within: .zero), expected, code, closed)
                     }
