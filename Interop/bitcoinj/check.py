@@ -105,8 +105,9 @@ def main():
             problems.append(f"paychan client exit {rc}")
         if c.get("protocol") != version:
             problems.append(f"negotiated protocol {c.get('protocol')}")
-        if c.get("paid_signed") != paid or c.get("paid_acked") != paid:
-            problems.append(f"paid_signed {c.get('paid_signed')} paid_acked {c.get('paid_acked')} != {paid}")
+        if c.get("channel_signed_sats") != paid or c.get("run_acked_sats") != paid:
+            problems.append(
+                f"channel_signed_sats {c.get('channel_signed_sats')} run_acked_sats {c.get('run_acked_sats')} != {paid}")
         pays = [e for e in events if e.get("event") == "payment"]
         if not pays or pays[-1]["to"] != paid:
             problems.append(f"bitcoinj server saw payments up to {pays[-1]['to'] if pays else 0}, not {paid}")

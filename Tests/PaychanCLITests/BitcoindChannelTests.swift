@@ -66,7 +66,7 @@ struct BitcoindChannelTests {
         #expect(client.status == 0, "\(client.stderr)\n\(server.log)")
         let outcome = try client.json()
         // 100 payments of 1,000 and the 1,000 the server asks for at the open.
-        #expect(outcome["paid_acked"] as? Int == 101_000)
+        #expect(outcome["run_acked_sats"] as? Int == 101_000)
         let settlement = try #require(outcome["settlement"] as? [String: Any])
         let settlementTxid = try #require(settlement["txid"] as? String)
         let contractTxid = try #require(outcome["contract_txid"] as? String)

@@ -30,7 +30,7 @@ struct ClientFailoverTests {
         let outcome = try named.json()
         #expect(outcome["reopened"] as? Bool == true)
         #expect(outcome["contract_txid"] as? String == txid)
-        #expect(outcome["paid_signed"] as? Int == 4_000)
+        #expect(outcome["channel_signed_sats"] as? Int == 4_000)
         #expect(outcome["settlement"] is [String: Any])
     }
 

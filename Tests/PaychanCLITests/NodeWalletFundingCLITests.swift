@@ -54,7 +54,7 @@ import Testing
             let elapsed = ContinuousClock.now - start
             #expect(client.status == 0, "\(client.stderr)\n\(server.log)")
             let outcome = try client.json()
-            #expect(outcome["paid_acked"] as? Int == 101_000)
+            #expect(outcome["run_acked_sats"] as? Int == 101_000)
             let contractTxid = try #require(outcome["contract_txid"] as? String)
             let settlement = try #require(outcome["settlement"] as? [String: Any])
             let settlementTxid = try #require(settlement["txid"] as? String)

@@ -32,7 +32,7 @@ struct PostgresStoreCLITests {
         let first = try client(["--payments", "10", "--amount", "2000", "--json"])
         #expect(first.status == 0, "\(first.stderr)")
         let opened = try first.json()
-        #expect(opened["paid_acked"] as? Int == 21_000)
+        #expect(opened["run_acked_sats"] as? Int == 21_000)
         let txid = try #require(opened["contract_txid"] as? String)
         #expect(server.stop() == 0)
         // The seed stays in the directory; the channels are in the database, not in a file.
@@ -56,7 +56,7 @@ struct PostgresStoreCLITests {
         let closed = try second.json()
         #expect(closed["reopened"] as? Bool == true)
         #expect(closed["contract_txid"] as? String == txid)
-        #expect(closed["paid_signed"] as? Int == 24_000)
+        #expect(closed["channel_signed_sats"] as? Int == 24_000)
         #expect(server.stop() == 0)
 
         let after = try #require(

@@ -41,8 +41,10 @@ struct RestartTests {
         let outcome = try again.json()
         #expect(outcome["reopened"] as? Bool == true)
         #expect(outcome["protocol"] as? Int == Int(version))
-        #expect(outcome["paid_acked"] as? Int == 500)
-        let signed = try #require(outcome["paid_signed"] as? Int)
+        #expect(outcome["run_acked_sats"] as? Int == 500)
+        let signed = try #require(outcome["channel_signed_sats"] as? Int)
+        // This run acknowledged its payments; the channel's total counts the killed run's too.
+        #expect(outcome["channel_acked_sats"] as? Int == signed)
         let serverList = try #require(
             try PaychanProcess.run(["channels", "--dir", server.directory, "--json"]).json()["server"]
                 as? [[String: Any]])
@@ -71,7 +73,9 @@ struct RestartTests {
         let outcome = try after.json()
         #expect(outcome["reopened"] as? Bool == true)
         #expect(outcome["contract_txid"] as? String == (try before.json()["contract_txid"] as? String))
-        #expect(outcome["paid_signed"] as? Int == 11_000)
+        #expect(outcome["run_acked_sats"] as? Int == 4_000)
+        #expect(outcome["channel_acked_sats"] as? Int == 11_000)
+        #expect(outcome["channel_signed_sats"] as? Int == 11_000)
         #expect(outcome["settlement"] is [String: Any])
     }
 }

@@ -17,9 +17,18 @@ struct ServerClientTests {
         let opened = try first.json()
         #expect(opened["reopened"] as? Bool == false)
         #expect(opened["protocol"] as? Int == 2)
-        #expect(opened["paid_acked"] as? Int == 21_000)
-        #expect(opened["paid_signed"] as? Int == 21_000)
+        #expect(opened["run_acked_sats"] as? Int == 21_000)
+        #expect(opened["channel_acked_sats"] as? Int == 21_000)
+        #expect(opened["channel_signed_sats"] as? Int == 21_000)
         #expect(opened["settlement"] is NSNull)
+
+        // Reopened without paying: this run acknowledged nothing, and the channel's acknowledged
+        // total is not known to it (what it signed is).
+        let idle = try PaychanProcess.run(common + ["--payments", "0", "--amount", "1000", "--json"]).json()
+        #expect(idle["reopened"] as? Bool == true)
+        #expect(idle["run_acked_sats"] as? Int == 0)
+        #expect(idle["channel_acked_sats"] is NSNull)
+        #expect(idle["channel_signed_sats"] as? Int == 21_000)
 
         let second = try PaychanProcess.run(
             common + ["--payments", "3", "--amount", "1000", "--info", "tea", "--close", "--json"])
@@ -27,8 +36,16 @@ struct ServerClientTests {
         let closed = try second.json()
         #expect(closed["reopened"] as? Bool == true)
         #expect(closed["contract_txid"] as? String == opened["contract_txid"] as? String)
+        #expect(closed["run_acked_sats"] as? Int == 3_000)
+        #expect(closed["channel_acked_sats"] as? Int == 24_000)
+        #expect(closed["channel_signed_sats"] as? Int == 24_000)
+        // The deprecated names keep their old meanings.
         #expect(closed["paid_acked"] as? Int == 3_000)
         #expect(closed["paid_signed"] as? Int == 24_000)
+        let help = try PaychanProcess.run(["client", "--help"]).stdout
+        for name in ["run_acked_sats", "channel_acked_sats", "channel_signed_sats"] {
+            #expect(help.contains(name), "--help names \(name)")
+        }
         let settlement = try #require(closed["settlement"] as? [String: Any])
         let settlementHex = try #require(settlement["hex"] as? String)
 

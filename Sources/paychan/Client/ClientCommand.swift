@@ -73,7 +73,19 @@ struct ClientCommand: AsyncParsableCommand {
             """)
     var funding: String = "seed"
 
-    @Flag(name: .long, help: "Print one JSON document with the outcome.")
+    @Flag(
+        name: .long,
+        help: """
+            Print one JSON document with the outcome: `protocol`, `channel_value`, `contract_txid`, \
+            `reopened`, `run_acked_sats` (what the server acknowledged in this run: the initial \
+            payment of a new channel and this run's payments), `channel_acked_sats` (the channel's \
+            acknowledged total, reopened or not: the channel value less the change of the latest \
+            acknowledged payment; null for a reopened channel with no payment in this run), \
+            `channel_signed_sats` (all the channel's payments this client has signed, acknowledged \
+            or not), `settlement` (null when not settled), and with --chain bitcoind `node` (timings and \
+            request counts). Deprecated aliases, to be removed: \
+            `paid_acked` = `run_acked_sats`, `paid_signed` = `channel_signed_sats`.
+            """)
     var json = false
 
     @Option(
@@ -86,8 +98,9 @@ struct ClientCommand: AsyncParsableCommand {
         help: """
             Print one line on standard output, flushed at once, as each step completes: \
             `opened TXID VALUE ACKED` (a new channel; ACKED is what the server acknowledged so far), \
-            `reopened TXID VALUE`, `paid TXID ACKED` per acknowledged payment (ACKED cumulative for \
-            the channel), `closing TXID` and `settled TXID SETTLEMENT-TXID`.
+            `reopened TXID VALUE`, `paid TXID ACKED` per acknowledged payment (ACKED is the \
+            channel's acknowledged total, as `channel_acked_sats` in --json), `closing TXID` and \
+            `settled TXID SETTLEMENT-TXID`.
             """)
     var progress = false
 
@@ -199,7 +212,10 @@ struct ClientCommand: AsyncParsableCommand {
             }
         }
         let openTime = ContinuousClock.now - openStarted
+        // This run's acknowledged amount, and the channel's acknowledged total (unknown on a
+        // reopened channel until a payment of this run is acknowledged).
         var acked = opened.resumed ? Amount.zero : ((try? value.subtracting(opened.valueLeft)) ?? .zero)
+        var channelAcked: Amount? = opened.resumed ? nil : acked
         let txid = opened.contractTxid.displayHex
         if opened.resumed {
             report("reopened \(txid) \(opened.value.satoshis)")
@@ -214,6 +230,7 @@ struct ClientCommand: AsyncParsableCommand {
                 let receipt = try await session.pay(each, info: infoBytes)
                 acked = (try? acked.adding(receipt.amount)) ?? acked
                 let total = (try? opened.value.subtracting(receipt.valueLeft)) ?? .zero
+                channelAcked = total
                 report("paid \(txid) \(total.satoshis)")
             } catch {
                 throw Self.failure(error, doing: "pay")
@@ -231,7 +248,8 @@ struct ClientCommand: AsyncParsableCommand {
         let outcome = ClientOutcome(
             protocolVersion: Int(session.record?.version.rawValue ?? selector.requested.rawValue),
             channelValue: opened.value.satoshis, contractTxid: opened.contractTxid.displayHex, reopened: opened.resumed,
-            paidAcked: acked.satoshis, paidSigned: signedAway.satoshis,
+            runAckedSats: acked.satoshis, channelAckedSats: channelAcked?.satoshis,
+            channelSignedSats: signedAway.satoshis,
             settlement: settlement.map { ClientOutcome.Settlement(txid: $0.txid.displayHex, hex: $0.serialized.hex) },
             node: chain.follower == nil
                 ? nil
@@ -244,7 +262,10 @@ struct ClientCommand: AsyncParsableCommand {
             do { try printJSON(outcome) } catch { throw CommandFailure("cannot print JSON: \(error)") }
         } else {
             print("channel \(outcome.contractTxid) \(opened.resumed ? "reopened" : "opened"), value \(opened.value)")
-            print("paid \(acked) acknowledged (\(signedAway) signed away in all)")
+            let channelTotal = channelAcked.map { "\($0)" } ?? "unknown"
+            print(
+                "paid \(acked) acknowledged in this run; the channel: \(channelTotal) acknowledged, "
+                    + "\(signedAway) signed away in all")
             if let settlement { print("settled by \(settlement.txid.displayHex)") }
         }
     }
@@ -303,8 +324,12 @@ struct ClientOutcome: Encodable {
     let channelValue: Int64
     let contractTxid: String
     let reopened: Bool
-    let paidAcked: Int64
-    let paidSigned: Int64
+    /// What the server acknowledged in this run.
+    let runAckedSats: Int64
+    /// The channel's acknowledged total; nil for a reopened channel with no payment in this run.
+    let channelAckedSats: Int64?
+    /// All the channel's payments the client has signed, acknowledged or not.
+    let channelSignedSats: Int64
     let settlement: Settlement?
     /// With `--chain bitcoind`: what the channel's life cost on the node.
     let node: NodeFigures?
@@ -334,6 +359,10 @@ struct ClientOutcome: Encodable {
         case channelValue = "channel_value"
         case contractTxid = "contract_txid"
         case reopened
+        case runAckedSats = "run_acked_sats"
+        case channelAckedSats = "channel_acked_sats"
+        case channelSignedSats = "channel_signed_sats"
+        /// Deprecated aliases of `run_acked_sats` and `channel_signed_sats`.
         case paidAcked = "paid_acked"
         case paidSigned = "paid_signed"
         case settlement
@@ -346,8 +375,11 @@ struct ClientOutcome: Encodable {
         try container.encode(channelValue, forKey: .channelValue)
         try container.encode(contractTxid, forKey: .contractTxid)
         try container.encode(reopened, forKey: .reopened)
-        try container.encode(paidAcked, forKey: .paidAcked)
-        try container.encode(paidSigned, forKey: .paidSigned)
+        try container.encode(runAckedSats, forKey: .runAckedSats)
+        try container.encode(channelAckedSats, forKey: .channelAckedSats)  // null when unknown
+        try container.encode(channelSignedSats, forKey: .channelSignedSats)
+        try container.encode(runAckedSats, forKey: .paidAcked)
+        try container.encode(channelSignedSats, forKey: .paidSigned)
         try container.encode(settlement, forKey: .settlement)  // null when absent
         try container.encodeIfPresent(node, forKey: .node)
     }

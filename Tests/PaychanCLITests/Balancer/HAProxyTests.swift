@@ -28,7 +28,7 @@ struct HAProxyTests {
         #expect(opened.status == 0, "\(opened.stderr)\n\(balancer.log)")
         let first = try opened.json()
         #expect(first["reopened"] as? Bool == false)
-        #expect(first["paid_acked"] as? Int == 6_000)
+        #expect(first["run_acked_sats"] as? Int == 6_000)
         let txid = try #require(first["contract_txid"] as? String)
 
         // Reopened through the balancer: the same channel.
@@ -70,7 +70,7 @@ struct HAProxyTests {
         let last = try closed.json()
         #expect(last["reopened"] as? Bool == true)
         #expect(last["contract_txid"] as? String == txid)
-        #expect(last["paid_signed"] as? Int == 10_000)
+        #expect(last["channel_signed_sats"] as? Int == 10_000)
         #expect(last["settlement"] is [String: Any])
         let serverList = try #require(
             try PaychanProcess.run(["channels", "--dir", store, "--json"]).json()["server"] as? [[String: Any]])

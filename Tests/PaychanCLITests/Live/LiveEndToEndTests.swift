@@ -44,8 +44,8 @@ struct LiveEndToEndTests {
         #expect(client.status == 0, "\(client.stderr)")
         let outcome = try client.json()
         #expect(outcome["protocol"] as? Int == version)
-        let paid = try #require(outcome["paid_acked"] as? Int64)
-        #expect(paid == outcome["paid_signed"] as? Int64)
+        let paid = try #require(outcome["run_acked_sats"] as? Int64)
+        #expect(paid == outcome["channel_signed_sats"] as? Int64)
         #expect(paid >= Int64(Self.payments) * Self.amount)
         let figures = try #require(outcome["node"] as? [String: Any])
         // A payment costs no request to the node.
@@ -202,8 +202,8 @@ struct LiveEndToEndTests {
         #expect(outcome["reopened"] as? Bool == true)
         #expect(outcome["contract_txid"] as? String == String(contractTxid))
         let paid = acked + 10 * Self.amount
-        #expect(outcome["paid_acked"] as? Int64 == 10 * Self.amount)
-        #expect(outcome["paid_signed"] as? Int64 == paid)
+        #expect(outcome["run_acked_sats"] as? Int64 == 10 * Self.amount)
+        #expect(outcome["channel_signed_sats"] as? Int64 == paid)
         let settlementTxid = try #require((outcome["settlement"] as? [String: Any])?["txid"] as? String)
         let block = try #require(try await node.mine(1).first)
         let settlement = try await node.transaction(settlementTxid, inBlock: block)
@@ -252,7 +252,7 @@ struct LiveEndToEndTests {
         try await node.mine(2)
         let late = try PaychanProcess.run(open + deep + ["--json"])
         #expect(late.status == 0, "\(late.stderr)")
-        #expect(try late.json()["paid_acked"] as? Int64 == 2_000)
+        #expect(try late.json()["run_acked_sats"] as? Int64 == 2_000)
 
         // Another directory, paid before its first start, with a birthday more than 144 blocks
         // past: a scan finds the coin.
