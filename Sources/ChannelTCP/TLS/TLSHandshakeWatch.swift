@@ -69,6 +69,9 @@ final class TLSHandshakeWatch: ChannelInboundHandler, RemovableChannelHandler {
             if text.contains("EOF during handshake") || text.contains("WRONG_VERSION_NUMBER") {
                 return "the server did not answer in TLS (a plain TCP server, or a man in the middle?): \(text)"
             }
+            if text.contains("reset by peer") {
+                return "the server closed the connection during the TLS handshake (does it speak TLS?): \(text)"
+            }
             return text
         default:
             return "\(error)"

@@ -19,9 +19,13 @@ struct ClientCommand: AsyncParsableCommand {
             in turn, each once, moving on when one cannot be reached, closes the connection before \
             the channel is open or does not answer within --reply-timeout. The channel is stored \
             under --server-id, by default the --server text exactly as given, so it is reopened \
-            through any of the addresses as long as that name stays the same. Exit status: 0 on \
+            through any of the addresses as long as that name stays the same. With --tls the server \
+            must complete a verified TLS handshake (never plain TCP) and the channel is stored under \
+            that name plus the verified identity (CA and server name, or the pin): it reopens only \
+            over TLS with the same identity, and channels opened over plain TCP are not offered over \
+            TLS (the client says so on standard error; they stay stored). Exit status: 0 on \
             success, 1 for bad arguments or local failures, 2 when no address can be reached or \
-            answers within --reply-timeout, 3 when the server refused the channel or a payment (its error code is printed), 4 when the \
+            answers within --reply-timeout, or fails TLS verification (--tls), 3 when the server refused the channel or a payment (its error code is printed), 4 when the \
             wallet or the channel holds too little money.
             """)
 
@@ -93,6 +97,9 @@ struct ClientCommand: AsyncParsableCommand {
         help: "Seconds the server has to answer each message (open, payment, close) before the client gives up.")
     var replyTimeout: Double = 60
 
+    @OptionGroup(title: "TLS")
+    var tlsOptions: ClientTLSOptions
+
     @Flag(
         name: .long,
         help: """
@@ -138,6 +145,7 @@ struct ClientCommand: AsyncParsableCommand {
         }
         let identity = serverID ?? server
         guard !identity.isEmpty else { throw CommandFailure("--server-id must not be empty") }
+        let tls = try tlsOptions.configuration()
         guard let value = try? Amount(satoshis: channelValue), value > .zero else {
             throw CommandFailure("--channel-value must be a positive number of satoshis")
         }
@@ -171,7 +179,7 @@ struct ClientCommand: AsyncParsableCommand {
             chain.startPolling(every: chainOptions.pollInterval)
             try await pay(
                 store: store, keychain: keychain, clock: clock, chain: chain, selector: selector,
-                addresses: addresses, identity: identity, value: value, each: each)
+                addresses: addresses, identity: identity, tls: tls, value: value, each: each)
         } catch {
             await chain.close()
             throw error
@@ -181,7 +189,8 @@ struct ClientCommand: AsyncParsableCommand {
 
     private func pay(
         store: SQLiteChannelStore, keychain: ChannelKeychain, clock: SystemClock, chain: FollowedChain,
-        selector: VersionSelector, addresses: [ServerAddress], identity: String, value: Amount, each: Amount
+        selector: VersionSelector, addresses: [ServerAddress], identity: String, tls: ClientTLSConfiguration?,
+        value: Amount, each: Amount
     ) async throws(CommandFailure) {
         let wallet = chain.wallet
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
@@ -194,20 +203,25 @@ struct ClientCommand: AsyncParsableCommand {
         // The memory chain funds the wallet from a coinbase; on a node the wallet has its coins.
         if let memory = chain.connection.memory { try await topUp(wallet, memory, for: value) }
 
+        await noteChannelsNotOffered(manager: manager, identity: identity, tls: tls)
         let session: ClientSession
         let opened: OpenedChannel
         let openStarted = ContinuousClock.now
         do {
             let served = try await ChannelTCPClient.open(
                 value: value, servers: addresses, serverID: identity, clientManager: manager,
-                configuration: ChannelTCPClient.Configuration(replyTimeout: .seconds(replyTimeout)))
+                configuration: ChannelTCPClient.Configuration(replyTimeout: .seconds(replyTimeout), tls: tls))
             (session, opened) = (served.session, served.channel)
         } catch {
             switch error {
             case .noServerReachable(let attempts):
                 let tried = attempts.map(\.description).joined(separator: "; ")
-                throw CommandFailure("cannot reach \(server) (each address tried once): \(tried)", exitCode: 2)
+                let verify = attempts.contains { if case .tlsFailed = $0.error { true } else { false } }
+                throw CommandFailure(
+                    "cannot reach\(verify ? " or verify" : "") \(server) (each address tried once): \(tried)",
+                    exitCode: 2)
             case .session(let sessionError): throw Self.failure(sessionError, doing: "open a channel")
+            case .tlsConfiguration: throw CommandFailure("\(error)")
             default: throw CommandFailure("cannot open a channel: \(error)")
             }
         }
@@ -268,6 +282,25 @@ struct ClientCommand: AsyncParsableCommand {
                     + "\(signedAway) signed away in all")
             if let settlement { print("settled by \(settlement.txid.displayHex)") }
         }
+    }
+
+    /// Says on standard error when channels stored for this server were opened over another
+    /// transport or TLS identity: they are not offered on this connection (a channel is only
+    /// reopened the way it was opened), they stay stored and their refunds stay armed.
+    private func noteChannelsNotOffered(manager: ClientManager, identity: String, tls: ClientTLSConfiguration?) async {
+        let storeName = identity + (tls.map { ChannelTCPClient.tlsMarker + $0.identity } ?? "")
+        guard let stored = try? await manager.channels(in: [.open, .opening]) else { return }
+        let others = stored.filter {
+            $0.serverID != storeName
+                && ($0.serverID == identity || $0.serverID.hasPrefix(identity + ChannelTCPClient.tlsMarker))
+        }
+        guard !others.isEmpty else { return }
+        let how = Set(others.map { $0.serverID == identity ? "plain TCP" : "another TLS identity" }).sorted()
+        FileHandle.standardError.write(
+            Data(
+                ("paychan client: \(others.count) open channel(s) with \(identity) were opened over "
+                    + "\(how.joined(separator: " and ")) and are not offered over this connection "
+                    + "(a channel reopens only the way it was opened); they stay stored\n").utf8))
     }
 
     /// One `--progress` line, written at once (standard output is not buffered through here).

@@ -70,6 +70,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Connections beyond this many open ones are closed when accepted (mind `ulimit -n`).")
     var maxConnections: Int = 20_000
 
+    @OptionGroup(title: "TLS")
+    var tlsOptions: ServerTLSOptions
+
     func run() async throws {
         do throws(CommandFailure) {
             try await serve()
@@ -94,6 +97,7 @@ struct ServerCommand: AsyncParsableCommand {
         guard (2...3_600).contains(claimLease) else {
             throw CommandFailure("--claim-lease must be between 2 and 3600 seconds, not \(claimLease)")
         }
+        let tls = try tlsOptions.configuration()
         let nodeID = try NodeIdentity.resolve(nodeID)
         let directory = DataDirectory(path: dir)
         try directory.create()
@@ -137,7 +141,7 @@ struct ServerCommand: AsyncParsableCommand {
         let server = ChannelTCPServer()
         let limits = ChannelTCPServer.Configuration(
             handshakeTimeout: .seconds(handshakeTimeout), idleTimeout: .seconds(idleTimeout),
-            maxConnections: maxConnections)
+            maxConnections: maxConnections, tls: tls)
         do {
             try await server.start(
                 host: address.host, port: address.port, serverManager: manager, configuration: limits)
@@ -153,6 +157,9 @@ struct ServerCommand: AsyncParsableCommand {
         logger.info(
             "listening on \(address.host):\(port), directory \(dir), store \(opened.name), node \(nodeID), payout \(payoutAddress)"
         )
+        if let tls {
+            logger.info("TLS on; clients may pin --tls-pin \(Data(tls.publicKeySHA256).base64EncodedString())")
+        }
         FileHandle.standardOutput.write(Data("listening on \(address.host):\(port)\n".utf8))
         let storeFailure = await StoreWatch.waitForTerminationOrFailure(of: opened.postgres == nil ? nil : store)
         if let storeFailure { logger.error("the store failed (\(storeFailure)): stopping") }

@@ -90,7 +90,7 @@ extension ChannelTCPSuite {
             let certificates = try TestCertificates()
             let bed = try await TCPTestbed()
             let reason = try await expectRefusal(bed, tls: try .trusting(certificates.authority))
-            #expect(!reason.isEmpty)
+            #expect(reason.contains("did not answer in TLS") || reason.contains("during the TLS handshake"))
             await bed.shutdown()
         }
 
@@ -141,11 +141,12 @@ extension ChannelTCPSuite {
             let bed = try await TCPTestbed()
             let proxy = try await DowngradeProxy.start(plainServerPort: bed.port)
             let reason = try await expectRefusal(bed, tls: try .trusting(certificates.authority), port: proxy.port)
-            #expect(!reason.isEmpty)
+            #expect(reason.contains("did not answer in TLS"))
             let fromClient = try #require(proxy.firstBytesFromClient)
             // A TLS handshake record (ClientHello), never a plain frame.
             #expect(fromClient.first == 0x16)
-            #expect(proxy.answeredInPlain)
+            // The client refused on reading the plain answer (the proxy's write completed first).
+            try await eventually("the proxy answered in plain") { proxy.answeredInPlain }
             await proxy.stop()
             await bed.shutdown()
         }
