@@ -3,8 +3,9 @@ import ChannelManager
 import ChannelStateMachine
 import Foundation
 
-/// The README's second example, verbatim between the markers: the managers over a connection
-/// of the caller's (here the in-memory pipe), with SQLite stores and seed files.
+/// The README's second example (also in the DocC article ManagerOverYourConnection), verbatim
+/// between the markers: the managers over a connection of the caller's (here the in-memory
+/// pipe), with SQLite stores and seed files.
 func managerExample(directory: String) async throws -> (PaymentReceipt, Transaction?) {
     // README manager begin
     let clock = SystemClock()

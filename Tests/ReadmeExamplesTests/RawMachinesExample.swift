@@ -1,8 +1,9 @@
 import BitcoinPrimitives
 import ChannelStateMachine
 
-/// The README's first example, kept here verbatim between the markers: two pure machines, the
-/// caller moving messages between them and carrying out every other effect itself.
+/// The README's first example (also in the DocC article RawStateMachines), verbatim between the
+/// markers: two pure machines, the caller moving messages between them and carrying out every
+/// other effect itself.
 func rawMachinesExample() throws -> Transaction? {
     // README raw begin
     let now: UInt64 = 1_750_000_000

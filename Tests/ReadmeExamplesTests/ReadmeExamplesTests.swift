@@ -4,21 +4,37 @@ import ChannelStateMachine
 import Foundation
 import Testing
 
-@Suite("The README's three examples compile, run, and match the README")
+@Suite("The README's three examples compile, run, and match the README and the DocC articles")
 struct ReadmeExamplesTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    static let readme = sources.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-        "README.md")
+    static let packageRoot = sources.deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("each README example is the code between its markers here", arguments: ["raw", "manager", "tcp"])
-    func readmeMatchesSources(name: String) throws {
-        let file = ["raw": "RawMachinesExample.swift", "manager": "ManagerExample.swift", "tcp": "TCPExample.swift"][
-            name]
-        let source = try String(contentsOf: Self.sources.appendingPathComponent(file ?? ""), encoding: .utf8)
-        let readme = try String(contentsOf: Self.readme, encoding: .utf8)
+    /// The file holding each example's code, and the documents that show it: the README and
+    /// the DocC article of the example's layer.
+    static let examples: [String: (file: String, documents: [String])] = [
+        "raw": (
+            "RawMachinesExample.swift",
+            ["README.md", "Sources/ChannelStateMachine/ChannelStateMachine.docc/RawStateMachines.md"]
+        ),
+        "manager": (
+            "ManagerExample.swift",
+            ["README.md", "Sources/ChannelManager/ChannelManager.docc/ManagerOverYourConnection.md"]
+        ),
+        "tcp": ("TCPExample.swift", ["README.md", "Sources/ChannelTCP/ChannelTCP.docc/FullStackOverTCP.md"]),
+    ]
+
+    @Test(
+        "each example in the README and the DocC articles is the code between its markers here",
+        arguments: ["raw", "manager", "tcp"])
+    func documentsMatchSources(name: String) throws {
+        let example = try #require(Self.examples[name])
+        let source = try String(contentsOf: Self.sources.appendingPathComponent(example.file), encoding: .utf8)
         let inSource = try #require(Self.region(of: source, name: name), "no markers for \(name)")
-        let inReadme = try #require(Self.readmeBlock(of: readme, name: name), "no README block for \(name)")
-        #expect(inReadme == inSource, "README's \(name) example differs from \(file ?? "")")
+        for document in example.documents {
+            let text = try String(contentsOf: Self.packageRoot.appendingPathComponent(document), encoding: .utf8)
+            let shown = try #require(Self.documentBlock(of: text, name: name), "no \(name) block in \(document)")
+            #expect(shown == inSource, "\(document)'s \(name) example differs from \(example.file)")
+        }
     }
 
     @Test("raw machines: open, ten payments, close with a settlement")
@@ -78,9 +94,9 @@ struct ReadmeExamplesTests {
         return dedent(Array(lines[(begin + 1)..<end]))
     }
 
-    /// The ```swift block that follows `<!-- example: <name> -->` in the README.
-    static func readmeBlock(of readme: String, name: String) -> [String]? {
-        let lines = readme.components(separatedBy: "\n")
+    /// The ```swift block that follows `<!-- example: <name> -->` in a Markdown document.
+    static func documentBlock(of document: String, name: String) -> [String]? {
+        let lines = document.components(separatedBy: "\n")
         guard let marker = lines.firstIndex(of: "<!-- example: \(name) -->"),
             let open = lines[marker...].firstIndex(of: "```swift"),
             let close = lines[(open + 1)...].firstIndex(of: "```")

@@ -2,7 +2,8 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelTCP
 
-/// The README's third example, verbatim between the markers: the full stack over TCP.
+/// The README's third example (also in the DocC article FullStackOverTCP), verbatim between the
+/// markers: the full stack over TCP.
 func tcpExample(server: ServerManager, client: ClientManager) async throws -> Transaction? {
     // README tcp begin
     let listener = ChannelTCPServer()

@@ -7,6 +7,7 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let satoshisPerBitcoin: Int64 = 100_000_000
     /// 21,000,000 BTC, the largest amount that can exist.
     public static let maxMoney = Amount(uncheckedSatoshis: 21_000_000 * satoshisPerBitcoin)
+    /// No satoshis.
     public static let zero = Amount(uncheckedSatoshis: 0)
 
     /// The amount in satoshis, in `0...maxMoney`.
@@ -72,7 +73,9 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// Why an amount is not valid.
 public enum AmountError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The value is below zero (the satoshis given).
     case negative(Int64)
+    /// The value is above ``Amount/maxMoney`` (the satoshis given).
     case aboveMaximum(Int64)
 
     public var description: String {

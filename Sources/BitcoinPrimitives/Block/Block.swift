@@ -6,6 +6,7 @@ public struct Block: Hashable, Sendable {
     /// Bitcoin's block weight limit (BIP141 `MAX_BLOCK_WEIGHT`).
     public static let maximumWeight = 4_000_000
 
+    /// The block's 80-byte header.
     public var header: BlockHeader
     /// The transactions, the coinbase first.
     public var transactions: [Transaction]

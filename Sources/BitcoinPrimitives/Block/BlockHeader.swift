@@ -7,6 +7,7 @@ public struct BlockHeader: Hashable, Sendable {
     /// The serialized size of a header.
     public static let size = 80
 
+    /// The block version (its upper bits signal soft-fork deployments).
     public var version: Int32
     /// The hash of the block this one builds on (``Hash256/zero`` for a genesis block).
     public var previousBlockHash: Hash256
@@ -16,8 +17,10 @@ public struct BlockHeader: Hashable, Sendable {
     public var time: UInt32
     /// The proof-of-work target in compact form.
     public var bits: UInt32
+    /// The value miners vary to meet the proof-of-work target.
     public var nonce: UInt32
 
+    /// A header from its six fields, in serialization order.
     public init(
         version: Int32, previousBlockHash: Hash256, merkleRoot: Hash256, time: UInt32, bits: UInt32, nonce: UInt32
     ) {

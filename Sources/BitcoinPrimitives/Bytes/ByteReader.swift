@@ -4,10 +4,12 @@ public struct ByteReader: Sendable {
     /// The largest length or count a CompactSize may announce (Bitcoin Core's `MAX_SIZE`).
     public static let maxCompactSize: UInt64 = 0x0200_0000
 
+    /// All the bytes, read or not.
     public let bytes: [UInt8]
     /// Index of the next byte to read.
     public private(set) var offset: Int
 
+    /// A reader of `bytes` starting at `offset`.
     public init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
@@ -15,30 +17,36 @@ public struct ByteReader: Sendable {
 
     /// Bytes not yet read.
     public var remaining: Int { bytes.count - offset }
+    /// Whether every byte has been read.
     public var isAtEnd: Bool { offset >= bytes.count }
 
     private func require(_ n: Int) throws(ParseError) {
         guard n >= 0, n <= remaining else { throw .truncated(offset: offset, needed: n) }
     }
 
+    /// Reads one byte; throws when none is left.
     public mutating func readUInt8() throws(ParseError) -> UInt8 {
         try require(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
+    /// Reads a little-endian 16-bit integer; throws when fewer than 2 bytes are left.
     public mutating func readUInt16LE() throws(ParseError) -> UInt16 {
         UInt16(try readLittleEndian(2))
     }
 
+    /// Reads a little-endian 32-bit integer; throws when fewer than 4 bytes are left.
     public mutating func readUInt32LE() throws(ParseError) -> UInt32 {
         UInt32(try readLittleEndian(4))
     }
 
+    /// Reads a little-endian 64-bit integer; throws when fewer than 8 bytes are left.
     public mutating func readUInt64LE() throws(ParseError) -> UInt64 {
         try readLittleEndian(8)
     }
 
+    /// Reads a little-endian signed 64-bit integer; throws when fewer than 8 bytes are left.
     public mutating func readInt64LE() throws(ParseError) -> Int64 {
         Int64(bitPattern: try readLittleEndian(8))
     }

@@ -14,7 +14,9 @@ public final class PrivateKey: @unchecked Sendable, CustomStringConvertible, Cus
     public let publicKey: PublicKey
 
     /// A key from 32 secret bytes; throws when they are zero or not below the curve order.
-    /// - Parameter compressed: whether ``publicKey`` uses the 33-byte compressed encoding.
+    /// - Parameters:
+    ///   - secretBytes: the secret, 32 bytes big-endian.
+    ///   - compressed: whether ``publicKey`` uses the 33-byte compressed encoding.
     public init(secretBytes: [UInt8], compressed: Bool = true) throws(KeyError) {
         guard secretBytes.count == 32 else { throw .invalidPrivateKey }
         let valid = secretBytes.withUnsafeBufferPointer { paychan_seckey_verify($0.baseAddress) }

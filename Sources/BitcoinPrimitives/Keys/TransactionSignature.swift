@@ -1,8 +1,11 @@
 /// A signature as it appears in a script: strict DER, low S, then one sighash-type byte.
 public struct TransactionSignature: Hashable, Sendable {
+    /// The ECDSA signature (strict DER, low S).
     public let signature: ECDSASignature
+    /// The sighash type byte appended to it.
     public let sighashType: SighashType
 
+    /// A signature with the sighash type it was made with.
     public init(signature: ECDSASignature, sighashType: SighashType) {
         self.signature = signature
         self.sighashType = sighashType

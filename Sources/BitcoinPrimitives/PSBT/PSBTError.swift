@@ -2,8 +2,11 @@
 public enum PSBTError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Which map of a PSBT a record belongs to.
     public enum Map: Hashable, Sendable, CustomStringConvertible {
+        /// The global map.
         case global
+        /// The map of the input at this index.
         case input(Int)
+        /// The map of the output at this index.
         case output(Int)
 
         public var description: String {

@@ -1,38 +1,70 @@
 /// A script opcode. Values are Bitcoin's; names follow Bitcoin Core without the `OP_` prefix.
 public struct Opcode: Hashable, Sendable, CustomStringConvertible {
+    /// The opcode's byte.
     public let rawValue: UInt8
 
+    /// The opcode with this byte (any byte; unknown ones are invalid when executed).
     public init(_ rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// `OP_0` (`OP_FALSE`): pushes an empty array.
     public static let op0 = Opcode(0x00)
+    /// `OP_PUSHDATA1`: the next byte is the length of the data pushed.
     public static let pushData1 = Opcode(0x4c)
+    /// `OP_PUSHDATA2`: the next two bytes (little-endian) are the length of the data pushed.
     public static let pushData2 = Opcode(0x4d)
+    /// `OP_PUSHDATA4`: the next four bytes (little-endian) are the length of the data pushed.
     public static let pushData4 = Opcode(0x4e)
+    /// `OP_1NEGATE`: pushes the number -1.
     public static let op1Negate = Opcode(0x4f)
+    /// `OP_1` (`OP_TRUE`): pushes the number 1.
     public static let op1 = Opcode(0x51)
+    /// `OP_2`: pushes the number 2.
     public static let op2 = Opcode(0x52)
+    /// `OP_16`: pushes the number 16.
     public static let op16 = Opcode(0x60)
+    /// `OP_NOP`: does nothing.
     public static let nop = Opcode(0x61)
+    /// `OP_IF`: runs the following branch if the top item is true.
     public static let `if` = Opcode(0x63)
+    /// `OP_NOTIF`: runs the following branch if the top item is false.
     public static let notIf = Opcode(0x64)
+    /// `OP_ELSE`: starts the other branch of an `OP_IF` or `OP_NOTIF`.
     public static let `else` = Opcode(0x67)
+    /// `OP_ENDIF`: ends an `OP_IF` or `OP_NOTIF` block.
     public static let endIf = Opcode(0x68)
+    /// `OP_VERIFY`: fails the script unless the top item is true, which it removes.
     public static let verify = Opcode(0x69)
+    /// `OP_RETURN`: fails the script (marks an output unspendable).
     public static let `return` = Opcode(0x6a)
+    /// `OP_DROP`: removes the top item.
     public static let drop = Opcode(0x75)
+    /// `OP_DUP`: duplicates the top item.
     public static let dup = Opcode(0x76)
+    /// `OP_EQUAL`: pushes whether the top two items are byte for byte equal.
     public static let equal = Opcode(0x87)
+    /// `OP_EQUALVERIFY`: `OP_EQUAL` then `OP_VERIFY`.
     public static let equalVerify = Opcode(0x88)
+    /// `OP_RIPEMD160`: replaces the top item with its RIPEMD-160 hash.
     public static let ripemd160 = Opcode(0xa6)
+    /// `OP_SHA256`: replaces the top item with its SHA-256 hash.
     public static let sha256 = Opcode(0xa8)
+    /// `OP_HASH160`: replaces the top item with RIPEMD-160 of its SHA-256 hash.
     public static let hash160 = Opcode(0xa9)
+    /// `OP_HASH256`: replaces the top item with its double SHA-256 hash.
     public static let hash256 = Opcode(0xaa)
+    /// `OP_CODESEPARATOR`: signatures after it commit only to the script that follows it.
     public static let codeSeparator = Opcode(0xab)
+    /// `OP_CHECKSIG`: pushes whether a signature is valid for a public key and the transaction.
     public static let checkSig = Opcode(0xac)
+    /// `OP_CHECKSIGVERIFY`: `OP_CHECKSIG` then `OP_VERIFY`.
     public static let checkSigVerify = Opcode(0xad)
+    /// `OP_CHECKMULTISIG`: pushes whether m of n signatures are valid for the given keys.
     public static let checkMultisig = Opcode(0xae)
+    /// `OP_CHECKMULTISIGVERIFY`: `OP_CHECKMULTISIG` then `OP_VERIFY`.
     public static let checkMultisigVerify = Opcode(0xaf)
+    /// `OP_CHECKLOCKTIMEVERIFY` (BIP65): fails unless the transaction's lock time has reached the top item.
     public static let checkLockTimeVerify = Opcode(0xb1)
+    /// `OP_CHECKSEQUENCEVERIFY` (BIP112): fails unless the input's relative lock time has reached the top item.
     public static let checkSequenceVerify = Opcode(0xb2)
 
     /// `OP_1` … `OP_16` for `n` in 1...16, `OP_0` for 0.

@@ -3,8 +3,10 @@
 /// A `Script` holds any byte string, including ones that do not parse (scripts in transactions
 /// are opaque until executed); ``operations()`` reports malformed pushes as ``ParseError``.
 public struct Script: Hashable, Sendable, CustomStringConvertible {
+    /// The script's serialized bytes.
     public let bytes: [UInt8]
 
+    /// A script of these bytes, as they are (parsing happens only in ``operations()``).
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// Feeds the length and the bytes to the hasher in two calls rather than one per byte.
@@ -13,9 +15,12 @@ public struct Script: Hashable, Sendable, CustomStringConvertible {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
+    /// The empty script.
     public static let empty = Script(bytes: [])
 
+    /// Whether the script has no bytes.
     public var isEmpty: Bool { bytes.isEmpty }
+    /// The script's length in bytes.
     public var count: Int { bytes.count }
 
     /// Parses the script into operations; throws when a push runs past the end.

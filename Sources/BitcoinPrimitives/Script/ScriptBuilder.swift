@@ -1,8 +1,10 @@
 /// Builds scripts with minimal pushes (BIP62): the shortest push opcode for each item, small
 /// integers as `OP_0`/`OP_1`…`OP_16`, and numbers in minimal script-number encoding.
 public struct ScriptBuilder: Sendable {
+    /// The script built so far, serialized.
     public private(set) var bytes: [UInt8] = []
 
+    /// An empty builder.
     public init() {}
 
     /// Appends an opcode.

@@ -1,9 +1,11 @@
 /// One parsed script element: an opcode, with its data when it is a push.
 public struct ScriptOperation: Hashable, Sendable {
+    /// The opcode (for a push, the push opcode or the length byte).
     public let opcode: Opcode
     /// The pushed bytes for push opcodes (empty for `OP_0`); `nil` for other opcodes.
     public let data: [UInt8]?
 
+    /// An operation of `opcode`, with `data` when it is a push.
     public init(opcode: Opcode, data: [UInt8]? = nil) {
         self.opcode = opcode
         self.data = data

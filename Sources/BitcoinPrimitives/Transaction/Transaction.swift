@@ -4,11 +4,17 @@
 /// BIP144 form (marker 0x00, flag 0x01, witnesses after the outputs). Parsing accepts both and
 /// never traps; see ``init(bytes:)``.
 public struct Transaction: Hashable, Sendable {
+    /// The transaction version (2 enables relative lock times).
     public var version: Int32
+    /// The inputs, in order.
     public var inputs: [TransactionInput]
+    /// The outputs, in order.
     public var outputs: [TransactionOutput]
+    /// The lock time: a block height below 500,000,000, else a Unix time (in force unless every
+    /// input's sequence is final).
     public var lockTime: UInt32
 
+    /// A transaction of these fields.
     public init(
         version: Int32 = 1, inputs: [TransactionInput] = [], outputs: [TransactionOutput] = [],
         lockTime: UInt32 = 0

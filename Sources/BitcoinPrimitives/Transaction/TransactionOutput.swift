@@ -1,8 +1,11 @@
 /// A transaction output: an amount and the script that locks it.
 public struct TransactionOutput: Hashable, Sendable {
+    /// The amount the output holds.
     public var value: Amount
+    /// The script that locks it.
     public var scriptPubKey: Script
 
+    /// An output of `value` locked by `scriptPubKey`.
     public init(value: Amount, scriptPubKey: Script) {
         self.value = value
         self.scriptPubKey = scriptPubKey

@@ -12,6 +12,7 @@ public enum TransactionStatus: Sendable, Hashable {
 
 /// Why a chain backend refused or failed a request.
 public struct ChainError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure it is.
     public enum Kind: Sendable, Hashable {
         /// The transaction is invalid (bad signature, unknown or spent inputs, value too high).
         case rejected
@@ -27,9 +28,12 @@ public struct ChainError: Error, Hashable, Sendable, CustomStringConvertible {
         case unavailable
     }
 
+    /// What kind of failure it is.
     public let kind: Kind
+    /// The backend's own words.
     public let message: String
 
+    /// An error of `kind`, with the backend's `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
@@ -46,6 +50,7 @@ public protocol TransactionBroadcaster: Sendable {
 
 /// Answers questions about the chain that expiry and settlement need.
 public protocol ChainMonitor: Sendable {
+    /// Whether the transaction `txid` is unknown, in the mempool, or confirmed (and how deep).
     func status(of txid: Hash256) async throws(ChainError) -> TransactionStatus
     /// The txid of the transaction (mined or in the mempool) that spends `outpoint`, if any.
     func spender(of outpoint: OutPoint) async throws(ChainError) -> Hash256?

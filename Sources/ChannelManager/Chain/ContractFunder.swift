@@ -2,6 +2,7 @@ import BitcoinPrimitives
 
 /// Why a wallet could not fund a contract.
 public struct FundingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of failure it is.
     public enum Kind: Sendable, Hashable {
         /// Not enough spendable (segwit) value for the output and the fee.
         case insufficientFunds(available: Amount, needed: Amount)
@@ -13,9 +14,12 @@ public struct FundingError: Error, Hashable, Sendable, CustomStringConvertible {
         case broadcastRefused(ChainError.Kind)
     }
 
+    /// What kind of failure it is.
     public let kind: Kind
+    /// What went wrong, for people.
     public let message: String
 
+    /// An error of `kind`, with `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

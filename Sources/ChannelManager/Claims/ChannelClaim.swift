@@ -17,6 +17,7 @@ public struct ChannelClaim: Sendable, Hashable, CustomStringConvertible {
     /// The fencing token of this claim.
     public let token: UInt64
 
+    /// The claim `token` on channel `contractTxid`, held by `nodeID`.
     public init(contractTxid: Hash256, nodeID: String, token: UInt64) {
         self.contractTxid = contractTxid
         self.nodeID = nodeID

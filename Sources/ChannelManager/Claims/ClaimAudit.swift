@@ -6,11 +6,16 @@ import BitcoinPrimitives
 public struct ClaimAudit: Sendable, Hashable {
     /// Writes applied under one claim by one node.
     public struct Writes: Sendable, Hashable {
+        /// The channel.
         public var contractTxid: Hash256
+        /// The claim's fencing token.
         public var token: UInt64
+        /// The node that wrote.
         public var nodeID: String
+        /// How many writes it applied under the claim.
         public var count: Int
 
+        /// `count` writes to `contractTxid` by `nodeID` under `token`.
         public init(contractTxid: Hash256, token: UInt64, nodeID: String, count: Int) {
             self.contractTxid = contractTxid
             self.token = token
@@ -24,6 +29,7 @@ public struct ClaimAudit: Sendable, Hashable {
     /// Writes by (channel, token, node).
     public var writes: [Writes]
 
+    /// An audit of these grants and writes.
     public init(grants: [ChannelClaim] = [], writes: [Writes] = []) {
         self.grants = grants
         self.writes = writes

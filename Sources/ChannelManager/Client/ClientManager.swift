@@ -17,6 +17,7 @@ public final class ClientManager: Sendable {
         var shutDown = false
     }
 
+    /// How this manager opens and looks after its channels.
     public let config: ClientManagerConfig
     let store: any ChannelStore
     let chain: any ChainBackend
@@ -33,6 +34,16 @@ public final class ClientManager: Sendable {
     /// ``ClientSession/pay(_:info:)`` calls under way, over every session.
     let paymentsUnderWay = Atomic<Int>(0)
 
+    /// A manager; nothing runs until ``start()``.
+    ///
+    /// - Parameters:
+    ///   - config: the terms asked for new channels, reopening, refunds and signing.
+    ///   - store: where every channel is stored, each write durable before what depends on it.
+    ///   - chain: broadcasts contracts and refunds, and tells what spent a contract.
+    ///   - funder: signs the contract of each new channel (segwit inputs only).
+    ///   - keychain: derives each channel's key from the seed (no private key is stored).
+    ///   - clock: the time the machines and the refund timers use.
+    ///   - logger: where sessions, refunds and failures are logged.
     public init(
         config: ClientManagerConfig, store: any ChannelStore, chain: any ChainBackend, funder: any ContractFunder,
         keychain: ChannelKeychain, clock: any ManagerClock = SystemClock(),

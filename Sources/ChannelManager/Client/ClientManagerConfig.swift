@@ -28,6 +28,7 @@ public struct ClientManagerConfig: Sendable {
     /// Called with every event, synchronously; keep it short.
     public var eventHandler: (@Sendable (ClientManagerEvent) -> Void)?
 
+    /// A configuration; every default is documented with its property.
     public init(
         channel: ClientChannelConfig = ClientChannelConfig(channelValue: .zero),
         reopenMinimumValue: Amount = Amount(exactly: 1) ?? .zero,
@@ -66,9 +67,13 @@ public enum ClientManagerEvent: Sendable {
 
 /// A channel ready for payments.
 public struct OpenedChannel: Sendable, Hashable {
+    /// The contract's txid, the channel's identity.
     public let contractTxid: Hash256
+    /// The channel's value (contract output 0).
     public let value: Amount
+    /// What the client still holds in the channel.
     public let valueLeft: Amount
+    /// UNIX time at which the client's refund becomes valid.
     public let expiry: UInt64
     /// Whether a stored channel was resumed rather than a new one funded.
     public let resumed: Bool
@@ -76,6 +81,7 @@ public struct OpenedChannel: Sendable, Hashable {
 
 /// A payment the server acknowledged.
 public struct PaymentReceipt: Sendable, Hashable {
+    /// The amount of this payment.
     public let amount: Amount
     /// What is left in the channel after it.
     public let valueLeft: Amount

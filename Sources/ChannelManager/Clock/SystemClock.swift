@@ -2,6 +2,7 @@ import Foundation
 
 /// The wall clock.
 public struct SystemClock: ManagerClock {
+    /// The wall clock.
     public init() {}
 
     public func now() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }

@@ -85,6 +85,7 @@ public final class InMemoryPipe: Sendable {
     /// The end a server uses.
     public let serverEnd = End()
 
+    /// A pipe with both ends connected.
     public init() {
         clientEnd.pipe.withLock { $0 = self }
         serverEnd.pipe.withLock { $0 = self }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Why the seed file could not be used.
 public struct SeedFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The seed file's path.
     public let path: String
+    /// What is wrong with it.
     public let message: String
 
     public var description: String { "seed file \(path): \(message)" }

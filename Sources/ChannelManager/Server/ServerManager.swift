@@ -46,6 +46,7 @@ public final class ServerManager: Sendable {
         case rescan
     }
 
+    /// How this manager runs its channels.
     public let config: ServerManagerConfig
     let store: any ChannelStore
     let chain: any ChainBackend
@@ -61,9 +62,16 @@ public final class ServerManager: Sendable {
 
     /// A manager; nothing runs until ``start()``.
     ///
-    /// - Parameter claims: how this node claims the channels it serves. The default,
-    ///   ``SingleNodeClaims``, is for a store this manager alone writes; managers on several
-    ///   nodes sharing one store each pass that store's claims (see ``ChannelClaims``).
+    /// - Parameters:
+    ///   - config: the terms offered to clients, and how expiry, fee bumps and clusters run.
+    ///   - store: where every channel is stored, each write durable before what depends on it.
+    ///   - chain: broadcasts contracts and settlements, and tells their status and fee rates.
+    ///   - keychain: derives each channel's key from the seed (no private key is stored).
+    ///   - claims: how this node claims the channels it serves. The default,
+    ///     ``SingleNodeClaims``, is for a store this manager alone writes; managers on several
+    ///     nodes sharing one store each pass that store's claims (see ``ChannelClaims``).
+    ///   - clock: the time the machines and the expiry timers use.
+    ///   - logger: where sessions, settlements and failures are logged.
     public init(
         config: ServerManagerConfig, store: any ChannelStore, chain: any ChainBackend, keychain: ChannelKeychain,
         claims: any ChannelClaims = SingleNodeClaims(),

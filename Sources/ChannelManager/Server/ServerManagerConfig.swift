@@ -30,6 +30,7 @@ public struct ServerManagerConfig: Sendable {
     /// Called with every event, synchronously; keep it short.
     public var eventHandler: (@Sendable (ServerManagerEvent) -> Void)?
 
+    /// A configuration with `channel`'s terms; every other default is documented with its property.
     public init(
         channel: ServerChannelConfig,
         chainCheckInterval: UInt64 = 60,

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Inputs are processed at once, on the caller's thread; their effects are released in order,
 /// each only once the writes before it are durable: on the caller's thread when they need no
-/// wait, else on the store's committing thread right after the commit (``EffectOutbox``).
+/// wait, else on the store's committing thread right after the commit (`EffectOutbox`).
 public final class ServerSession: Sendable {
     struct State {
         var machine: ServerChannel

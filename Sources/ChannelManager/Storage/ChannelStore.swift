@@ -4,7 +4,9 @@ import ChannelStateMachine
 /// A position in a store's write order. A ticket is durable once every write enqueued up to and
 /// including it has been committed and synced.
 public struct StoreTicket: Sendable, Hashable, Comparable {
+    /// The ticket's place in the store's order of writes.
     public let sequence: UInt64
+    /// The ticket at `sequence`.
     public init(sequence: UInt64) { self.sequence = sequence }
     public static func < (lhs: StoreTicket, rhs: StoreTicket) -> Bool { lhs.sequence < rhs.sequence }
 }
@@ -49,12 +51,14 @@ public protocol ChannelStore: ChainIndexStore {
     func notifyWhenDurable(_ ticket: StoreTicket, _ body: @escaping @Sendable (Result<Void, StoreError>) -> Void)
         -> Result<Void, StoreError>?
 
+    /// The server channel with this contract txid, if stored.
     func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord?
     /// Server channels in the given states, by expiry (then contract txid); with
     /// `expiringAfter`, only those whose expiry is later than it (filtered before any record is
     /// decoded, so that a long history of ended channels costs nothing).
     func serverChannels(in states: Set<ServerChannelRecord.State>, expiringAfter: UInt64?) async throws(StoreError)
         -> [ServerChannelRecord]
+    /// The client channel with this contract txid, if stored.
     func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord?
     /// Client channels, optionally only those with one server, in the given states, by expiry
     /// (then contract txid).

@@ -93,6 +93,7 @@ public final class InMemoryChannelStore: ChannelStore {
         state.withLock { $0.content.nextKeyIndex[family] ?? 0 }
     }
 
+    /// The server channel with this contract txid, if stored.
     public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
         try state.withLock { locked throws(StoreError) in
             try locked.checkNotFailed()
@@ -111,6 +112,7 @@ public final class InMemoryChannelStore: ChannelStore {
         }.sorted(by: StoreOrdering.server)
     }
 
+    /// The client channel with this contract txid, if stored.
     public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {
         try state.withLock { locked throws(StoreError) in
             try locked.checkNotFailed()

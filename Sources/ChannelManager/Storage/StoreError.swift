@@ -19,9 +19,12 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case failed
     }
 
+    /// What kind of failure it is.
     public let kind: Kind
+    /// What went wrong, for people.
     public let message: String
 
+    /// An error of `kind`, with `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

@@ -135,11 +135,13 @@ struct StoreState: Sendable {
     static func keyFamilyExhausted(_ family: KeyFamily) -> StoreError { .keyFamilyExhausted(family) }
 }
 
+/// How long a stored server channel is kept.
 extension ServerChannelRecord.State {
     /// Whether a channel in this state has ended (settled or failed): it can be pruned.
     public var hasEnded: Bool { self == .settled || self == .failed }
 }
 
+/// How long a stored client channel is kept.
 extension ClientChannelRecord.State {
     /// Whether a channel in this state has ended (settled or refunded): it can be pruned.
     public var hasEnded: Bool { self == .settled || self == .refunded }

@@ -6,8 +6,11 @@ import BitcoinPrimitives
 public enum StoredChainIndexDecoding {
     /// The query of each table, without a `FROM` (stores add it).
     public static let cursorColumns = "height, block_hash"
+    /// The columns of a watched outpoint.
     public static let outpointColumns = "txid, output_index, spending_tx, spent_height, spent_block"
+    /// The columns of a watched transaction.
     public static let transactionColumns = "txid, own_tx, block_height, block_hash, left_chain"
+    /// The column of a watched script.
     public static let scriptColumns = "script"
 
     /// The cursor from a row of ``cursorColumns``.

@@ -21,9 +21,11 @@ public enum StoredRecordDecoding {
         spend_from_chain, is_coinbase
         """
 
-    /// How many columns each list has.
+    /// How many columns ``serverColumns`` has.
     public static let serverColumnCount = 13
+    /// How many columns ``clientColumns`` has.
     public static let clientColumnCount = 14
+    /// How many columns ``walletColumns`` has.
     public static let walletColumnCount = 11
 
     /// A server channel from a row of ``serverColumns``.

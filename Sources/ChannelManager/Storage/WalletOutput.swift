@@ -2,11 +2,15 @@ import BitcoinPrimitives
 
 /// An output the built-in wallet can spend, as stored.
 public struct WalletOutput: Sendable, Hashable {
+    /// The output's outpoint.
     public var outpoint: OutPoint
+    /// Its value.
     public var value: Amount
+    /// Its script.
     public var scriptPubKey: Script
     /// The key that spends it: family and index under the seed.
     public var keyFamily: KeyFamily
+    /// The key's index in its family.
     public var keyIndex: UInt32
     /// The transaction that spends it, once the wallet has signed one (or seen one in a block).
     public var spentBy: Hash256?
@@ -22,6 +26,7 @@ public struct WalletOutput: Sendable, Hashable {
     /// it has ``SeedWallet/coinbaseMaturity`` confirmations (Bitcoin's `COINBASE_MATURITY`, 100).
     public var isCoinbase: Bool
 
+    /// An output of these fields.
     public init(
         outpoint: OutPoint, value: Amount, scriptPubKey: Script, keyFamily: KeyFamily, keyIndex: UInt32,
         spentBy: Hash256? = nil, confirmedHeight: Int? = nil, spendHeight: Int? = nil,

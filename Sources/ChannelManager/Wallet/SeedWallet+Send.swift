@@ -10,6 +10,7 @@ public enum SendAmount: Sendable, Hashable {
 
 /// A transaction a wallet signed, recorded and broadcast.
 public struct SentTransaction: Sendable, Hashable {
+    /// The signed transaction.
     public let transaction: Transaction
     /// What it pays in fees.
     public let fee: Amount
@@ -18,11 +19,12 @@ public struct SentTransaction: Sendable, Hashable {
 }
 
 extension SeedWallet {
-    /// Pays `amount` to `script`, broadcast through `broadcaster`, from every kind of output the wallet spends (P2WPKH, and P2PKH
+    /// Pays `amount` to `script`, broadcast through `broadcaster`, from every kind of output the
+    /// wallet spends (P2WPKH, and P2PKH
     /// of channel keys) that may be spent now, at `feeRate` (or the chain's estimate for the
     /// fee target), change above the dust limit to a new change key.
     ///
-    /// The transaction is signed and every input verified with ``ScriptVerifier``; its inputs
+    /// The transaction is signed and every input verified with `ScriptVerifier`; its inputs
     /// are durably recorded as spent (and its change as the wallet's) before it is broadcast.
     /// A refusal by the chain releases them again (`.broadcastRefused`); when the chain cannot
     /// be reached (`.unavailable`) they stay spent, since the transaction may have got through:

@@ -41,7 +41,7 @@ import Synchronization
 /// ``fundContract(paying:)`` selects outputs largest first, pays the fee at the chain's
 /// estimate for the fee target on the transaction's real size, sends change above the
 /// dust limit to a new change key (a dust remainder goes to the fee), signs every input
-/// (BIP143), checks every input with ``ScriptVerifier``, and durably records the inputs as
+/// (BIP143), checks every input with `ScriptVerifier`, and durably records the inputs as
 /// spent and the change as the wallet's before returning. Fundings and sends are serialized, so
 /// concurrent ones never pick the same outputs.
 ///
@@ -102,6 +102,8 @@ public final class SeedWallet: ContractFunder {
     /// Opens the wallet kept in `store`, deriving the scripts of every key it has handed out or
     /// been paid on, and the gap past them.
     /// - Parameters:
+    ///   - keychain: derives the wallet's receive and change keys from the seed.
+    ///   - store: where the wallet's outputs and handed-out key indexes are kept.
     ///   - chain: fee estimates, and whether transactions reached the chain. When it is also a
     ///     ``ChainTipSource`` (as ``MemoryChain``), confirmations are counted against its tip.
     ///   - configuration: fee target, gap limit and confirmation depth; refused (`.refused`) when

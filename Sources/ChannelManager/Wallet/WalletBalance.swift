@@ -27,6 +27,7 @@ public struct WalletBalance: Sendable, Hashable, CustomStringConvertible {
     /// Bitcoin): counted in ``unconfirmed``, never spent until mature.
     public var immature: Amount
 
+    /// A balance of these amounts.
     public init(
         confirmed: Amount, unconfirmed: Amount, lockedInChannels: Amount, available: Amount, pending: Amount,
         unusable: Amount, immature: Amount = .zero

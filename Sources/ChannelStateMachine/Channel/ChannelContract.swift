@@ -3,9 +3,13 @@ import BitcoinPrimitives
 /// The negotiated shape of one channel's contract: version, keys and expiry, and the scripts
 /// they determine (computed once).
 public struct ChannelContract: Sendable, Hashable {
+    /// The protocol version, which decides the contract's script.
     public let version: ProtocolVersion
+    /// The client's channel key.
     public let clientKey: PublicKey
+    /// The server's channel key.
     public let serverKey: PublicKey
+    /// UNIX time at which the client's refund becomes valid.
     public let expiry: UInt64
     /// The script payments and the settlement sign: the 2-of-2 multisig (v1) or the CLTV
     /// channel redeem script (v2).

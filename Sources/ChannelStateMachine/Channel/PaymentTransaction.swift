@@ -6,14 +6,20 @@ import BitcoinPrimitives
 ///
 /// Both sighash types carry ANYONECANPAY, so the legacy preimage holds only this one input; it
 /// is assembled here directly from a prefix serialized once per channel, then hashed once.
-/// Tests check it against the general ``Transaction/legacySignatureHash(inputIndex:scriptCode:type:)``.
+/// Tests check it against the general
+/// `Transaction.legacySignatureHash(inputIndex:scriptCode:type:)` (`BitcoinPrimitives`).
 public struct PaymentTransaction: Sendable {
+    /// The contract's output 0, which every payment spends.
     public let contractOutpoint: OutPoint
+    /// Where the client's change goes.
     public let clientOutputScript: Script
+    /// The script the signatures commit to (the script code of the contract output).
     public let signedScript: Script
     /// version ‖ input count ‖ outpoint ‖ script code ‖ sequence: the same for every payment.
     private let preimagePrefix: [UInt8]
 
+    /// The payments of one channel: spending `contractOutpoint`, change to `clientOutputScript`,
+    /// signing `signedScript`.
     public init(contractOutpoint: OutPoint, clientOutputScript: Script, signedScript: Script) {
         self.contractOutpoint = contractOutpoint
         self.clientOutputScript = clientOutputScript

@@ -7,7 +7,9 @@ import BitcoinPrimitives
 /// sends `UPDATE_PAYMENT` before the lower balance it signs is persisted, and never hands over a
 /// contract before its refund is signed, checked and persisted.
 public struct ClientChannel: Sendable {
+    /// The terms this client asks for and accepts.
     public let config: ClientChannelConfig
+    /// The server this channel is with, as the client's store names it.
     public let serverID: String
     let key: PrivateKey
     let keyIndex: UInt32

@@ -15,6 +15,7 @@ public struct ClientChannelConfig: Sendable, Hashable {
     /// Broadcast the refund this many seconds after its lock time.
     public var refundMargin: UInt64
 
+    /// Terms for a channel of `channelValue`; the other defaults are bitcoinj's.
     public init(
         channelValue: Amount,
         versionSelector: VersionSelector = .v2,

@@ -20,25 +20,36 @@ public struct ClientChannelRecord: Sendable, Hashable {
         case refunded
     }
 
+    /// The protocol version the channel was opened with.
     public var version: ProtocolVersion
     /// Identifies the server (for example its host and port); reopen looks channels up by it.
     public var serverID: String
+    /// The signed contract.
     public var contract: Transaction
+    /// The contract's txid, the channel's identity.
     public var contractTxid: Hash256
+    /// The value of contract output 0.
     public var channelValue: Amount
     /// The fully signed refund, valid from ``expiry``.
     public var refund: Transaction
+    /// The index of the client's channel key (derived from the seed; no private key is stored).
     public var clientKeyIndex: UInt32
+    /// The client's channel key.
     public var clientPublicKey: PublicKey
+    /// The server's channel key.
     public var serverPublicKey: PublicKey
+    /// UNIX time at which the refund becomes valid.
     public var expiry: UInt64
     /// What the client keeps under its latest signature (the change it signed for).
     public var valueLeft: Amount
     /// The server's minimum payment from `INITIATE`.
     public var minPayment: Amount
+    /// Where the channel is in its life.
     public var state: State
+    /// The transaction that ended the channel (settlement or refund), once known.
     public var settlement: Transaction?
 
+    /// A record of these fields.
     public init(
         version: ProtocolVersion, serverID: String, contract: Transaction, channelValue: Amount, refund: Transaction,
         clientKeyIndex: UInt32, clientPublicKey: PublicKey, serverPublicKey: PublicKey, expiry: UInt64,

@@ -3,14 +3,20 @@ import BitcoinPrimitives
 /// What a client machine asks its caller to do, in order. A `persist` must be durable before
 /// any later effect is carried out.
 public enum ClientEffect: Sendable {
+    /// Send this message to the server.
     case send(ChannelMessage)
+    /// Write this durably before carrying out any later effect.
     case persist(ClientStoreUpdate)
     /// Build and sign a transaction whose output 0 is exactly `output` (the channel output);
     /// answer with ``ClientChannel/contractFunded(_:now:)`` or ``ClientChannel/fundingFailed(_:)``.
     case fundContract(output: TransactionOutput)
+    /// Broadcast the transaction (the contract or the refund).
     case broadcast(Transaction, BroadcastPurpose)
+    /// Call `timerFired` with this timer at this UNIX time, unless it is cancelled first.
     case armTimer(ChannelTimer, at: UInt64)
+    /// Forget this timer.
     case cancelTimer(ChannelTimer)
+    /// Tell the application.
     case report(ClientEvent)
     /// Close the transport after flushing what was sent.
     case closeConnection

@@ -9,12 +9,16 @@ public struct ChannelError: Error, Hashable, Sendable, CustomStringConvertible {
         case local
     }
 
+    /// The code that goes on the wire.
     public let code: ErrorCode
+    /// What went wrong, for people.
     public let explanation: String
+    /// Whether the peer or we broke off.
     public let origin: Origin
     /// For `ERROR.expected_value`: the value the sender would have accepted, if any.
     public let expectedValue: UInt64?
 
+    /// An error with its code, explanation, origin and expected value.
     public init(_ code: ErrorCode, _ explanation: String, origin: Origin = .remote, expectedValue: UInt64? = nil) {
         self.code = code
         self.explanation = explanation

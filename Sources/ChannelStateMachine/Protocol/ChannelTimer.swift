@@ -10,7 +10,10 @@ public enum ChannelTimer: Sendable, Hashable {
 
 /// Which transaction a broadcast effect or result refers to.
 public enum BroadcastPurpose: Sendable, Hashable {
+    /// The contract.
     case contract
+    /// The server's settlement.
     case settlement
+    /// The client's refund.
     case refund
 }

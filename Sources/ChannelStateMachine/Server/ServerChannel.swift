@@ -7,6 +7,7 @@ import BitcoinPrimitives
 /// in), does no IO, and changes its state only when an input has been fully validated: an
 /// input that fails leaves the channel as it was and yields an `ERROR` for the client.
 public struct ServerChannel: Sendable {
+    /// The terms this server offers.
     public let config: ServerChannelConfig
     var state: ServerState
     /// The key offered in `INITIATE` if this connection opens a new channel.

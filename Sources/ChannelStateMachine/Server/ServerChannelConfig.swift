@@ -15,6 +15,7 @@ public struct ServerChannelConfig: Sendable, Hashable {
     public var minPayment: Amount
     /// Requested time windows are clamped into `minTimeWindow...maxTimeWindow` seconds.
     public var minTimeWindow: UInt64
+    /// The longest time window granted, in seconds.
     public var maxTimeWindow: UInt64
     /// How the settlement fee is computed.
     public var settlementFee: SettlementFeePolicy

@@ -18,13 +18,19 @@ public struct ServerChannelRecord: Sendable, Hashable {
         case failed
     }
 
+    /// The protocol version the channel was opened with.
     public var version: ProtocolVersion
+    /// The client's signed contract.
     public var contract: Transaction
+    /// The contract's txid, the channel's identity.
     public var contractTxid: Hash256
     /// Value of contract output 0.
     public var channelValue: Amount
+    /// The index of the server's channel key (derived from the seed; no private key is stored).
     public var serverKeyIndex: UInt32
+    /// The server's channel key.
     public var serverPublicKey: PublicKey
+    /// The client's channel key.
     public var clientPublicKey: PublicKey
     /// Where the client's change goes in every payment and in the settlement.
     public var clientOutputScript: Script
@@ -34,9 +40,12 @@ public struct ServerChannelRecord: Sendable, Hashable {
     public var bestValueToServer: Amount
     /// The client's signature (with sighash byte) for ``bestValueToServer``.
     public var bestSignature: [UInt8]
+    /// Where the channel is in its life.
     public var state: State
+    /// The settlement, once built.
     public var settlement: Transaction?
 
+    /// A record of these fields.
     public init(
         version: ProtocolVersion, contract: Transaction, channelValue: Amount, serverKeyIndex: UInt32,
         serverPublicKey: PublicKey, clientPublicKey: PublicKey, clientOutputScript: Script, expiry: UInt64,

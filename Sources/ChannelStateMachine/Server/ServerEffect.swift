@@ -3,15 +3,20 @@ import BitcoinPrimitives
 /// What a server machine asks its caller to do, in order. A `persist` must be durable before
 /// any later effect is carried out.
 public enum ServerEffect: Sendable {
+    /// Send this message to the client.
     case send(ChannelMessage)
+    /// Write this durably before carrying out any later effect.
     case persist(ServerStoreUpdate)
     /// Look up a stored channel to resume; answer with
     /// ``ServerChannel/storedChannelFound(_:key:now:)`` or ``ServerChannel/storedChannelMissing(now:)``.
     case lookUpStoredChannel(contractTxid: Hash256)
     /// Broadcast; answer with ``ServerChannel/broadcastCompleted(_:succeeded:now:)``.
     case broadcast(Transaction, BroadcastPurpose)
+    /// Call `timerFired` with this timer at this UNIX time, unless it is cancelled first.
     case armTimer(ChannelTimer, at: UInt64)
+    /// Forget this timer.
     case cancelTimer(ChannelTimer)
+    /// Tell the application.
     case report(ServerEvent)
     /// Close the transport after flushing what was sent.
     case closeConnection

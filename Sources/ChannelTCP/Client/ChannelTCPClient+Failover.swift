@@ -5,7 +5,7 @@ import ChannelStateMachine
 extension ChannelTCPClient {
     /// A session whose channel is open (or reopened), and how it got there.
     public struct OpenedSession: Sendable {
-        /// The session, ready for ``ClientSession/pay(_:info:)`` and ``ClientSession/close()``.
+        /// The session, ready for `ClientSession.pay(_:info:)` and `ClientSession.close()`.
         public let session: ClientSession
         /// The channel the server opened or resumed.
         public let channel: OpenedChannel
@@ -55,7 +55,8 @@ extension ChannelTCPClient {
     /// ```swift
     /// let opened = try await ChannelTCPClient.open(
     ///     value: Amount(exactly: 1_000_000)!,
-    ///     servers: [ServerAddress(host: "pay-a.example", port: 4242), ServerAddress(host: "pay-b.example", port: 4242)],
+    ///     servers: [ServerAddress(host: "pay-a.example", port: 4242), ServerAddress(host:
+    /// "pay-b.example", port: 4242)],
     ///     serverID: "pay.example", clientManager: manager)
     /// try await opened.session.pay(Amount(exactly: 1000)!)
     /// ```

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Connects a ``ClientManager`` to a channel server over TCP, with bitcoinj's framing
+/// Connects a `ClientManager` to a channel server over TCP, with bitcoinj's framing
 /// (4-byte big-endian length, bodies of at most 32767 bytes, a longer or "negative" frame from
 /// the server closes the connection) and `TCP_NODELAY`.
 ///
@@ -16,11 +16,11 @@ import Synchronization
 /// ```
 ///
 /// bitcoinj servers close the socket right after queueing their last message, so their final
-/// `CLOSE` may never arrive: ``ClientSession/close()`` then returns nil when the connection
+/// `CLOSE` may never arrive: `ClientSession.close()` then returns nil when the connection
 /// ends, and the settlement is to be looked for on the chain.
 public enum ChannelTCPClient {
     /// Connects to `host:port` and returns a session on the new connection, ready for
-    /// ``ClientSession/open(value:)``. `serverID` names the server in the client's store
+    /// `ClientSession.open(value:)`. `serverID` names the server in the client's store
     /// (stored channels are reopened by it); it defaults to `"host:port"`. For a server reachable
     /// at several addresses, tried in turn, see
     /// ``open(value:servers:serverID:clientManager:configuration:)``.

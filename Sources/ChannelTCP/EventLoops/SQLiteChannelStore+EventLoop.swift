@@ -1,6 +1,7 @@
 import ChannelManager
 import NIOCore
 
+/// Committing on a SwiftNIO event loop.
 extension SQLiteChannelStore.Committer {
     /// Commits run on `eventLoop`, after the turn that wrote them.
     ///

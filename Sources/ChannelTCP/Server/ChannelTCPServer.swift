@@ -5,9 +5,9 @@ import NIOExtras
 import NIOPosix
 import Synchronization
 
-/// A TCP listener for a ``ServerManager``: accepts connections, frames messages the way
+/// A TCP listener for a `ServerManager`: accepts connections, frames messages the way
 /// bitcoinj does (4-byte big-endian length, bodies of at most 32767 bytes), and runs one
-/// ``ServerSession`` per connection.
+/// `ServerSession` per connection.
 ///
 /// ```swift
 /// let server = ChannelTCPServer()

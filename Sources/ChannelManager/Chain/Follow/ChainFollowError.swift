@@ -2,7 +2,9 @@
 /// something inconsistent (`.source`), or its store failed or refused a write (`.store`).
 /// Either way nothing of the block being handled was applied; the next poll tries it again.
 public enum ChainFollowError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The block source failed.
     case source(ChainError)
+    /// The store failed.
     case store(StoreError)
 
     public var description: String {

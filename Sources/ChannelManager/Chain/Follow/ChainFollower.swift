@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// ``poll()`` connects the blocks after the cursor up to the source's tip, one at a time: for
 /// each it asks every listener for its writes, works out what the block does to the watched
-/// items (``ChainIndex/connect``), and enqueues all of it with the cursor's move in ONE
+/// items (`ChainIndex.connect`), and enqueues all of it with the cursor's move in ONE
 /// ``ChannelStore/enqueue(_:)``, waiting until it is durable before the next block. A crash
 /// thus never separates a block's effects from the cursor: a restart resumes at the stored
 /// cursor. Without a cursor, following starts at the ``birthday`` height.
@@ -42,6 +42,7 @@ public final class ChainFollower: Sendable {
         /// The cursor afterwards.
         public var cursor: BlockPosition?
 
+        /// Nothing done yet.
         public init() {}
     }
 
@@ -64,9 +65,12 @@ public final class ChainFollower: Sendable {
 
     /// A follower resuming from the index stored in `store`.
     /// - Parameters:
+    ///   - source: the node whose best chain is followed.
+    ///   - store: where the index and cursor are kept, and the listeners' writes go with them.
     ///   - birthday: the first height to connect when the store has no cursor (a wallet's
     ///     birthday; 0 for the whole chain). Negative values count as 0.
     ///   - broadcaster: rebroadcasts our transactions a reorg took off the chain.
+    ///   - logger: where reorgs, rebroadcasts and failures are logged.
     public init(
         source: any BlockSource, store: any ChannelStore, broadcaster: any TransactionBroadcaster, birthday: Int,
         logger: Logger = Logger(label: "paychan.chain-follower")

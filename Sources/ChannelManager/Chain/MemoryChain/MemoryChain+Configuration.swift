@@ -45,6 +45,7 @@ extension MemoryChain {
         public static let defaultFeeRate: FeeRate =
             (try? FeeRate(satoshisPerKilovirtualByte: 2_000)) ?? .defaultMinimumRelayFee
 
+        /// A configuration; the defaults behave as Bitcoin Core's regtest with its standard policy.
         public init(
             acceptsUnknownInputs: Bool = false, lockTimeRule: LockTimeRule = .medianTimePast,
             coinbaseMaturity: Int = 0, replaceByFee: Bool = true,

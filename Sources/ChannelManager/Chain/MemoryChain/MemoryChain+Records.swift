@@ -14,7 +14,9 @@ extension MemoryChain {
             case replaced(by: Hash256)
         }
 
+        /// The transaction.
         public let transaction: Transaction
+        /// Its txid.
         public let txid: Hash256
         /// The output each input spent, in input order: `nil` for a coinbase input and for an
         /// input spending an output the chain never saw (see
@@ -24,6 +26,7 @@ extension MemoryChain {
         public let fee: Amount?
         /// The clock's time when the chain accepted it.
         public let acceptedAt: UInt64
+        /// Where it stands now.
         public internal(set) var state: State
 
         /// Whether it is a coinbase (created by ``MemoryChain/fund(outputs:)``).
@@ -63,9 +66,11 @@ extension MemoryChain {
 
     /// An unspent output.
     public struct Coin: Sendable, Hashable {
+        /// The output.
         public let output: TransactionOutput
         /// The height of the block that created it; `nil` while its transaction is in the mempool.
         public let height: Int?
+        /// Whether a coinbase transaction created it.
         public let isCoinbase: Bool
     }
 }

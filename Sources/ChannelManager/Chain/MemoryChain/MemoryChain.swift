@@ -20,7 +20,7 @@ import Synchronization
 /// - an input spends an output a mined transaction spends (`.doubleSpend`), or one a mempool
 ///   transaction spends and it does not qualify as its replacement (`.doubleSpend`; see
 ///   ``Configuration/replaceByFee``; a replacement evicts the conflicts and their descendants);
-/// - its outputs are worth more than its inputs, an input fails ``ScriptVerifier`` with the
+/// - its outputs are worth more than its inputs, an input fails `ScriptVerifier` with the
 ///   standard flags (P2PKH, P2SH, P2WPKH, P2WSH, multisig, CLTV and the channel scripts), its fee
 ///   is below ``Configuration/minimumRelayFee`` or an output is dust (`.rejected`). Inputs of
 ///   unknown outputs skip the value, fee and script checks.
@@ -63,6 +63,7 @@ public final class MemoryChain: ChainBackend {
         try accept(transaction)
     }
 
+    /// Whether the chain has `txid` in its mempool or a block.
     public func status(of txid: Hash256) async throws(ChainError) -> TransactionStatus {
         transactionStatus(of: txid)
     }

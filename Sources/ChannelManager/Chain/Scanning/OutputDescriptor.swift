@@ -11,7 +11,9 @@ public struct OutputDescriptor: Sendable, Hashable, CustomStringConvertible {
         case pkh
     }
 
+    /// Which script of the key.
     public let kind: Kind
+    /// The key.
     public let publicKey: PublicKey
 
     /// `wpkh(publicKey)`: the key's P2WPKH script.

@@ -19,6 +19,7 @@ public struct UnspentOutputScan: Sendable, Hashable {
     /// The outputs found.
     public let outputs: [ScannedOutput]
 
+    /// A scan at `height` (tip `blockHash`) that found `outputs`.
     public init(height: Int, blockHash: Hash256?, outputs: [ScannedOutput]) {
         self.height = height
         self.blockHash = blockHash
@@ -28,13 +29,16 @@ public struct UnspentOutputScan: Sendable, Hashable {
 
 /// One unspent output a scan found.
 public struct ScannedOutput: Sendable, Hashable {
+    /// The output's outpoint.
     public let outpoint: OutPoint
+    /// The output.
     public let output: TransactionOutput
     /// The height of the block holding the transaction that created it.
     public let height: Int
     /// Whether the transaction that created it is a coinbase (Core's `coinbase`).
     public let isCoinbase: Bool
 
+    /// An output found at `outpoint`, created at `height`.
     public init(outpoint: OutPoint, output: TransactionOutput, height: Int, isCoinbase: Bool = false) {
         self.outpoint = outpoint
         self.output = output

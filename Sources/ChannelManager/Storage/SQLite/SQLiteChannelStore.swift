@@ -6,7 +6,7 @@ import GRDB
 /// A ``ChannelStore`` in one SQLite file: the default store of the managers.
 ///
 /// - The file is opened in WAL mode with `synchronous = FULL`, so every commit is durable once
-///   it returns; the schema is versioned (``SQLiteSchema``) and migrated on open. A file written
+///   it returns; the schema is versioned (`SQLiteSchema`) and migrated on open. A file written
 ///   by a newer version (a schema migration this code does not know) or by another program is
 ///   refused with `.unsupportedSchema`.
 /// - **Group commit.** ``enqueue(_:)`` only appends to a queue. One writer takes all that is
@@ -20,7 +20,7 @@ import GRDB
 /// - **Payment journal.** A batch made only of payments is made durable by one aligned write to
 ///   `<path>-paylog` instead of an SQLite commit, and folded into the database by the next
 ///   transaction, before a read, when the writer is idle, and at close; opening the store
-///   replays it (``SQLitePaymentJournal`` has the details).
+///   replays it (`SQLitePaymentJournal` has the details).
 /// - **Other stores on the same file.** One open store owns the journal (an exclusive `flock`;
 ///   a store opened without the journal owns it too, with an empty file, and journals nothing).
 ///   Another store on the file leaves it to its owner; its reads lay the owner's unfolded
@@ -39,7 +39,8 @@ public final class SQLiteChannelStore: ChannelStore {
     public struct Statistics: Sendable, Hashable {
         /// Commits: SQLite transactions and payment journal writes (one sync each).
         public var commits = 0
-        /// Of those, payment journal writes (see ``SQLiteChannelStore/init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:readOnly:)``).
+        /// Of those, payment journal writes (see
+        /// ``SQLiteChannelStore/init(path:clock:busyTimeout:maxTicketsPerCommit:committer:paymentJournal:readOnly:)``).
         public var journalWrites = 0
         /// Tickets settled by those commits (``enqueue(_:)`` calls, key reservations, prunes),
         /// refused ones included.
@@ -63,6 +64,7 @@ public final class SQLiteChannelStore: ChannelStore {
     /// Opens the store in the file at `path`, creating it if needed, and migrates it to the
     /// current schema.
     /// - Parameters:
+    ///   - path: the database file; the payment journal is `<path>-paylog` beside it.
     ///   - clock: stamps when channels end (for ``pruneEndedChannels(endedBefore:)``).
     ///   - busyTimeout: seconds to wait for a lock held by another connection.
     ///   - maxTicketsPerCommit: the most tickets one transaction applies; a longer queue is
@@ -230,6 +232,7 @@ public final class SQLiteChannelStore: ChannelStore {
 
     // MARK: Reads
 
+    /// The server channel with this contract txid, if stored (with its journaled payments).
     public func serverChannel(contractTxid: Hash256) async throws(StoreError) -> ServerChannelRecord? {
         try await read({ try SQLiteReads.serverChannel($0, contractTxid) }, overlay: { $1.apply(to: &$0) })
     }
@@ -242,6 +245,7 @@ public final class SQLiteChannelStore: ChannelStore {
             overlay: { $1.apply(to: &$0) })
     }
 
+    /// The client channel with this contract txid, if stored (with its journaled payments).
     public func clientChannel(contractTxid: Hash256) async throws(StoreError) -> ClientChannelRecord? {
         try await read({ try SQLiteReads.clientChannel($0, contractTxid) }, overlay: { $1.apply(to: &$0) })
     }

@@ -1,7 +1,7 @@
 /// One message of the payment-channel protocol: bitcoinj's `TwoWayChannelMessage`, reduced to
 /// the payload its `type` names.
 ///
-/// Decode with ``init(decoding:)`` and encode with ``encoded()``. Both are
+/// Decode with ``init(decoding:)-([UInt8])`` and encode with ``encoded()``. Both are
 /// byte-compatible with protobuf-java as bitcoinj v0.15.10 uses it: a message decoded from
 /// bitcoinj's bytes encodes back to the same bytes. Fields of the envelope other than the one
 /// `type` names are ignored on decoding (as bitcoinj ignores them) and so are not re-encoded;

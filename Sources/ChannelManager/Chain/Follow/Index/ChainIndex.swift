@@ -4,10 +4,12 @@ import BitcoinPrimitives
 public struct ChainSpend: Sendable, Hashable {
     /// The spending transaction (a settlement, a refund, a wallet spend).
     public let transaction: Transaction
+    /// The spending transaction's txid.
     public let txid: Hash256
     /// Its block on the followed chain.
     public let block: BlockPosition
 
+    /// A spend by `transaction` in `block`.
     public init(transaction: Transaction, block: BlockPosition) {
         self.init(transaction: transaction, txid: transaction.txid, block: block)
     }
@@ -22,9 +24,12 @@ public struct ChainSpend: Sendable, Hashable {
 
 /// An outpoint the follower watches, and its spend if a block of the followed chain has one.
 public struct WatchedOutpoint: Sendable, Hashable {
+    /// The watched outpoint.
     public var outpoint: OutPoint
+    /// Its spend on the followed chain, once a block has one.
     public var spend: ChainSpend?
 
+    /// A watch of `outpoint`, spent by `spend` if known.
     public init(outpoint: OutPoint, spend: ChainSpend? = nil) {
         self.outpoint = outpoint
         self.spend = spend
@@ -33,6 +38,7 @@ public struct WatchedOutpoint: Sendable, Hashable {
 
 /// A transaction the follower watches for confirmation.
 public struct WatchedTransaction: Sendable, Hashable {
+    /// The watched transaction's txid.
     public var txid: Hash256
     /// The transaction, when it is ours: rebroadcast if a reorg takes it off the chain.
     public var ownTransaction: Transaction?
@@ -41,6 +47,7 @@ public struct WatchedTransaction: Sendable, Hashable {
     /// A reorg took it off the chain and no block has it again: to be rebroadcast (only ours).
     public var leftChain: Bool
 
+    /// A watch of `txid` (with the transaction itself when it is ours).
     public init(txid: Hash256, ownTransaction: Transaction? = nil, block: BlockPosition? = nil, leftChain: Bool = false)
     {
         self.txid = txid
@@ -59,10 +66,14 @@ public struct WatchedTransaction: Sendable, Hashable {
 public struct ChainIndex: Sendable, Hashable {
     /// The last block the follower connected; `nil` before the first.
     public var cursor: BlockPosition?
+    /// The watched outpoints, by outpoint.
     public var outpoints: [OutPoint: WatchedOutpoint]
+    /// The watched transactions, by txid.
     public var transactions: [Hash256: WatchedTransaction]
+    /// The output scripts whose payments are looked for in every block (the wallet's).
     public var scripts: Set<Script>
 
+    /// An index of these watches at `cursor`.
     public init(
         cursor: BlockPosition? = nil, outpoints: [OutPoint: WatchedOutpoint] = [:],
         transactions: [Hash256: WatchedTransaction] = [:], scripts: Set<Script> = []
