@@ -13,6 +13,8 @@ struct PaychanProcess {
 
     struct Result {
         let status: Int32
+        /// Whether a signal ended it (then `status` is the signal's number).
+        var signaled = false
         let stdout: String
         let stderr: String
 
@@ -49,7 +51,8 @@ struct PaychanProcess {
         group.wait()
         process.waitUntilExit()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -60,9 +60,26 @@ final class NodeCluster: @unchecked Sendable {
 
     func restart(_ node: Int) throws { try start(node) }
 
-    func stopAll() {
+    /// SIGTERM to every node still running; how each node's last process ended.
+    @discardableResult
+    func stopAll() -> [ServerExit?] {
         let all = lock.withLock { servers }
         for server in all { server?.stop() }
+        return ports.indices.map(ended)
+    }
+
+    /// How a node's last process ended, or nil while it runs (or never started).
+    func ended(_ node: Int) -> ServerExit? {
+        guard let server = lock.withLock({ servers[node] }), !server.process.isRunning else { return nil }
+        return ServerExit(
+            pid: server.process.processIdentifier, status: server.process.terminationStatus,
+            signaled: server.process.terminationReason == .uncaughtSignal)
+    }
+
+    /// The pid of a node's running process.
+    func pid(_ node: Int) -> Int32? {
+        guard let server = lock.withLock({ servers[node] }), server.process.isRunning else { return nil }
+        return server.process.processIdentifier
     }
 
     /// A client run through every node, as `--server-id cluster`.
@@ -79,9 +96,10 @@ final class NodeCluster: @unchecked Sendable {
         let base = String(store[..<store.index(before: schemaStart.lowerBound)])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin/psql")
-        process.arguments = [
-            "-d", base, "-At", "-v", "ON_ERROR_STOP=1", "-c", "SET search_path TO \"\(schema)\"", "-c", query,
-        ]
+        process.arguments = ["-d", base, "-At", "-v", "ON_ERROR_STOP=1", "-c", query]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGOPTIONS": "-c search_path=\(schema)"]) {
+            $1
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -108,4 +126,13 @@ final class NodeCluster: @unchecked Sendable {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// How a `paychan server` process ended: its exit status, or the signal that ended it.
+struct ServerExit: Equatable, CustomStringConvertible {
+    let pid: Int32
+    let status: Int32
+    let signaled: Bool
+
+    var description: String { signaled ? "signal \(status)" : "exit \(status)" }
 }

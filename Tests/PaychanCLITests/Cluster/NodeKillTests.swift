@@ -49,70 +49,16 @@ struct NodeKillTests {
         group.wait()
         #expect(cluster.killsDone == Self.kills)
 
-        // Every client closes its channel through the cluster (retrying while a claim lapses).
-        for client in 0..<Self.clients {
-            let dir = scratch.path + "/client\(client)"
-            var closed = false
-            for _ in 0..<20 where !closed {
-                let result = try cluster.client(
-                    dir: dir, ["--payments", "1", "--amount", "1000", "--progress", "--close"])
-                record.note(client: client, result)
-                closed = result.status == 0
-                if !closed { Thread.sleep(forTimeInterval: 1) }
-            }
-            #expect(closed, "client \(client) could not close its channel")
-        }
+        let dirs = (0..<Self.clients).map { scratch.path + "/client\($0)" }
+        try cluster.closeClients(dirs, record: record)
         cluster.stopAll()
-        // Channels a client left behind (it funded another) are settled by hand.
-        let listed = try PaychanProcess.run(["channels", "--store", store, "--json"])
-        let server = try #require(try listed.json()["server"] as? [[String: Any]])
-        for channel in server where channel["state"] as? String == "open" {
-            let txid = try #require(channel["contract_txid"] as? String)
-            let closed = try PaychanProcess.run(["close", "--dir", cluster.directory(0), "--store", store, txid])
-            #expect(closed.status == 0, "\(closed.stderr)")
-        }
-        let final = try #require(
-            try PaychanProcess.run(["channels", "--store", store, "--json"]).json()["server"] as? [[String: Any]])
-        var paidToServer: [String: Int] = [:]
-        for channel in final {
-            let txid = try #require(channel["contract_txid"] as? String)
-            #expect(["settled", "failed"].contains(channel["state"] as? String ?? ""), "\(txid) not settled")
-            paidToServer[txid] = channel["paid_to_server"] as? Int
-        }
-        // The server holds every acknowledged payment and no more than was signed.
-        var acknowledged = 0
-        for client in 0..<Self.clients {
-            let mine = try PaychanProcess.run(["channels", "--dir", scratch.path + "/client\(client)", "--json"])
-            let channels = try #require(try mine.json()["client"] as? [[String: Any]])
-            for channel in channels {
-                let txid = try #require(channel["contract_txid"] as? String)
-                let value = try #require(channel["channel_value"] as? Int)
-                let left = try #require(channel["value_left"] as? Int)
-                let acked = record.acked(txid)
-                acknowledged += acked
-                let held = paidToServer[txid] ?? 0
-                #expect(held >= acked, "channel \(txid): the server holds \(held), \(acked) was acknowledged")
-                #expect(held <= value - left, "channel \(txid): the server holds \(held), \(value - left) was signed")
-            }
-        }
+        let (channels, acknowledged) = try cluster.settleAndCompare(clients: dirs, record: record)
         #expect(acknowledged > 0)
         // From the store: no (channel, token) written by two nodes or by a node it was not granted to.
-        let shared = try cluster.sql(
-            """
-            SELECT count(*) FROM (SELECT contract_txid, token FROM channel_claim_writes
-                GROUP BY contract_txid, token HAVING count(DISTINCT node_id) > 1) AS shared
-            """)
-        let foreign = try cluster.sql(
-            """
-            SELECT count(*) FROM channel_claim_writes AS w LEFT JOIN channel_claim_log AS g
-                ON g.token = w.token AND g.contract_txid = w.contract_txid AND g.node_id = w.node_id
-            WHERE g.token IS NULL
-            """)
-        let tokens = try cluster.sql("SELECT count(DISTINCT token) FROM channel_claim_writes")
-        let writes = try cluster.sql("SELECT coalesce(sum(writes), 0) FROM channel_claim_writes")
+        let (shared, foreign, tokens, writes) = try cluster.claimAudit()
         #expect(shared == "0" && foreign == "0")
         let summary =
-            "node kills: \(cluster.killsDone), channels: \(final.count), client runs: \(record.runs), "
+            "node kills: \(cluster.killsDone), channels: \(channels), client runs: \(record.runs), "
             + "payments acknowledged (sat): \(acknowledged), claims that wrote: \(tokens ?? "?"), fenced writes: "
             + "\(writes ?? "?"), (channel, token) written by two nodes: \(shared ?? "?"), by a node not granted: \(foreign ?? "?")"
         print(summary)
@@ -141,4 +87,6 @@ final class ClientRecord: Sendable {
 
     func acked(_ txid: String) -> Int { state.withLock { $0.acked[txid] ?? 0 } }
     var runs: Int { state.withLock { $0.runs } }
+    /// The satoshis acknowledged over every channel.
+    var total: Int { state.withLock { $0.acked.values.reduce(0, +) } }
 }
