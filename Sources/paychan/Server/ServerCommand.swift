@@ -52,6 +52,9 @@ struct ServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "Chain following (bitcoind)")
     var followOptions: FollowOptions
 
+    @OptionGroup(title: "Channel terms")
+    var terms: ChannelTermsOptions
+
     @Option(name: .long, help: "Smallest channel accepted, in satoshis.")
     var minChannel: Int64 = 100_000
 
@@ -108,7 +111,7 @@ struct ServerCommand: AsyncParsableCommand {
         let payout = try ServerPayout.script(keychain)
         let log = try txLog.map { path throws(CommandFailure) in try TransactionLog(path: path) }
         let config = ServerManagerConfig(
-            channel: ServerChannelConfig(payoutScript: payout, minChannelValue: minChannel, minPayment: minPayment),
+            channel: try terms.terms(payoutScript: payout, minChannelValue: minChannel, minPayment: minPayment),
             eventHandler: { event in
                 if case .broadcast(let tx, _, true) = event { log?.append(tx) }
             })

@@ -56,6 +56,13 @@ extension NodeCluster {
         return (final.count, acknowledged)
     }
 
+    /// How many channels the store holds as settled.
+    func settledChannels() throws -> Int {
+        let listed = try PaychanProcess.run(["channels", "--store", store, "--json"])
+        let server = try #require(try listed.json()["server"] as? [[String: Any]])
+        return server.filter { $0["state"] as? String == "settled" }.count
+    }
+
     /// From the store's audit tables: (channel, token) pairs written by two nodes, writes by a node
     /// a token was not granted to, the number of tokens that wrote and of fenced writes.
     func claimAudit() throws -> (shared: String?, foreign: String?, tokens: String?, writes: String?) {

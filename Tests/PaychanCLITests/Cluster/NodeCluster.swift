@@ -11,8 +11,10 @@ final class NodeCluster: @unchecked Sendable {
     private var servers: [RunningServer?]
     private let kills = Atomic<Int>(0)
 
-    init(scratch: String, store: String, nodes: Int, lease: Int = 2) throws {
+    /// `serverArguments` go to every node's `paychan server` besides its own.
+    init(scratch: String, store: String, nodes: Int, lease: Int = 2, serverArguments: [String] = []) throws {
         self.scratch = scratch
+        self.serverArguments = serverArguments
         self.store = store
         ports = (0..<nodes).map { _ in Self.freePort() }
         self.lease = lease
@@ -27,6 +29,7 @@ final class NodeCluster: @unchecked Sendable {
     }
 
     private let lease: Int
+    private let serverArguments: [String]
 
     func directory(_ node: Int) -> String { scratch + "/node\(node)" }
 
@@ -40,7 +43,8 @@ final class NodeCluster: @unchecked Sendable {
             do {
                 let server = try RunningServer(
                     directory: directory(node), listen: "127.0.0.1:\(ports[node])",
-                    extraArguments: ["--store", store, "--node-id", "node\(node)", "--claim-lease", "\(lease)"])
+                    extraArguments: ["--store", store, "--node-id", "node\(node)", "--claim-lease", "\(lease)"]
+                        + serverArguments)
                 lock.withLock { servers[node] = server }
                 return
             } catch {

@@ -14,12 +14,24 @@ import Testing
 struct NodeKillTests {
     static let kills = Int(ProcessInfo.processInfo.environment["PAYCHAN_NODE_KILLS"] ?? "") ?? 12
     static let clients = 4
+    /// Seconds from a channel's opening to its expiry settlement.
+    static let expiryAfter = 6
 
-    @Test("SIGKILLs of random nodes while clients open, pay and close: nothing acknowledged lost, no claim shared")
+    @Test(
+        "SIGKILLs of random nodes while clients open, pay and close and channels are settled for expiry: nothing acknowledged lost, no claim shared"
+    )
     func killRandomNodes() throws {
         let scratch = try ScratchDirectory()
         let store = try PostgresStoreCLITests.freshStoreURL()
-        let cluster = try NodeCluster(scratch: scratch.path, store: store, nodes: 3)
+        // Every channel is granted a 4 h window (clients reopen channels with more than 3 h
+        // left) and settled for its expiry `expiryAfter` seconds after it opened, so expiry
+        // settlements run among the kills and the clients then open new channels.
+        let cluster = try NodeCluster(
+            scratch: scratch.path, store: store, nodes: 3,
+            serverArguments: [
+                "--min-time-window", "14400", "--max-time-window", "14400",
+                "--settle-margin", "\(14400 - Self.expiryAfter)",
+            ])
         defer { cluster.stopAll() }
         let record = ClientRecord()
         let root = scratch.path
@@ -36,21 +48,30 @@ struct NodeKillTests {
                 }
             }
         }
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<Self.kills {
-            Thread.sleep(forTimeInterval: Double.random(in: 0.2...1.2, using: &generator))
-            let node = Int.random(in: 0..<3, using: &generator)
-            cluster.kill(node)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.6, using: &generator))
-            try cluster.restart(node)
-        }
+        // The last `clients` kills fall among the closes at the end.
+        try Self.killAtRandom(cluster, count: Self.kills - Self.clients, every: 0.2...1.2)
         Thread.sleep(forTimeInterval: 1)
         stop.store(true, ordering: .relaxed)
         group.wait()
-        #expect(cluster.killsDone == Self.kills)
 
+        // The clients never closed while the nodes were killed: what was settled by then was
+        // settled for its expiry (or was an opening a node finished after a kill).
+        let settledBefore = try cluster.settledChannels()
+        #expect(settledBefore > 0, "no channel was settled for its expiry during the run")
         let dirs = (0..<Self.clients).map { scratch.path + "/client\($0)" }
+        let killer = DispatchGroup()
+        let killerFailure = Mutex<(any Error)?>(nil)
+        killer.enter()
+        Thread.detachNewThread {
+            defer { killer.leave() }
+            do { try Self.killAtRandom(cluster, count: Self.clients, every: 0.1...0.6) } catch {
+                killerFailure.withLock { $0 = error }
+            }
+        }
         try cluster.closeClients(dirs, record: record)
+        killer.wait()
+        #expect(killerFailure.withLock { $0 } == nil)
+        #expect(cluster.killsDone == Self.kills)
         cluster.stopAll()
         let (channels, acknowledged) = try cluster.settleAndCompare(clients: dirs, record: record)
         #expect(acknowledged > 0)
@@ -58,11 +79,24 @@ struct NodeKillTests {
         let (shared, foreign, tokens, writes) = try cluster.claimAudit()
         #expect(shared == "0" && foreign == "0")
         let summary =
-            "node kills: \(cluster.killsDone), channels: \(channels), client runs: \(record.runs), "
+            "node kills: \(cluster.killsDone), channels: \(channels) (\(settledBefore) settled for expiry during the kills), client runs: \(record.runs), "
             + "payments acknowledged (sat): \(acknowledged), claims that wrote: \(tokens ?? "?"), fenced writes: "
             + "\(writes ?? "?"), (channel, token) written by two nodes: \(shared ?? "?"), by a node not granted: \(foreign ?? "?")"
         print(summary)
         try? summary.write(toFile: scratch.path + "/../paychan-node-kills.txt", atomically: true, encoding: .utf8)
+    }
+
+    /// SIGKILLs `count` random nodes, one every `every` seconds, each started again after a
+    /// moment (as a supervisor would).
+    static func killAtRandom(_ cluster: NodeCluster, count: Int, every: ClosedRange<Double>) throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<count {
+            Thread.sleep(forTimeInterval: Double.random(in: every, using: &generator))
+            let node = Int.random(in: 0..<cluster.ports.count, using: &generator)
+            cluster.kill(node)
+            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.6, using: &generator))
+            try cluster.restart(node)
+        }
     }
 }
 
