@@ -58,7 +58,8 @@ struct HAProxyTests {
         #expect(stranded.stderr.contains("\(balancer.address): the connection closed before a channel was open"))
 
         // The server comes back at the second backend's address, on the same store (one
-        // process at a time: two live nodes need a store they share, see below). The reopen
+        // process at a time on a SQLite store; two live nodes on a shared PostgreSQL store are
+        // HAProxyClusterTests). The reopen
         // through the balancer lands there and settles the channel.
         let node2 = try RunningServer(directory: store, listen: "127.0.0.1:\(node2Port)")
         defer { node2.stop() }
@@ -79,13 +80,4 @@ struct HAProxyTests {
         #expect(serverList.first?["paid_to_server"] as? Int == 10_000)
         #expect(node2.stop() == 0)
     }
-
-    // MARK: - Two live backends over one shared store (to come with PaychanPostgres)
-    //
-    // Not here yet: two `paychan server` nodes running at once behind HAProxy need a channel
-    // store they share (`--store postgres://…`, issue 17 parts 1 and 2; one SQLite file cannot
-    // be served by two processes). When that lands, add `twoLiveBackendsShareOneStore`: both
-    // nodes as HAProxy's backends, a channel opened through it, the node that served it killed,
-    // and the client's reopen through HAProxy resumed by the other node (same contract txid,
-    // every acknowledged payment kept).
 }

@@ -76,7 +76,7 @@ struct DatabaseFaultTests {
         let payer = RepeatedClient(
             cluster, dir: dir, record: record, ["--payments", "20000", "--amount", "1"], once: true)
         Thread.sleep(forTimeInterval: 2)
-        let claim = try #require(try cluster.sql(Self.latestGrant))
+        let claim = try #require(try cluster.sql(NodeCluster.latestGrant))
         let oldToken = try #require(claim.split(separator: " ").last.map(String.init))
         #expect(claim.hasPrefix("node0 "), "claim \(claim)")
         let node0 = try #require(cluster.pid(0))
@@ -101,7 +101,7 @@ struct DatabaseFaultTests {
         let takeover = Date().timeIntervalSince(takeoverStart)
         record.note(client: 0, second)
         #expect(second.status == 0, "\(second.stderr)")
-        let newClaim = try #require(try cluster.sql(Self.latestGrant))
+        let newClaim = try #require(try cluster.sql(NodeCluster.latestGrant))
         #expect(newClaim.hasPrefix("node1 "), "claim after the cut: \(newClaim)")
 
         // node0 comes back (a supervisor restarts it) and serves again only under a new claim.
@@ -128,10 +128,6 @@ struct DatabaseFaultTests {
                 + "acknowledged (sat) \(acknowledged); (channel, token) written by two nodes: \(audit.shared ?? "?"), "
                 + "by a node not granted: \(audit.foreign ?? "?"), fenced writes \(audit.writes ?? "?")")
     }
-
-    /// The node and fencing token of the latest claim granted (claims are released when a run
-    /// ends, the log of grants stays).
-    static let latestGrant = "SELECT node_id || ' ' || token FROM channel_claim_log ORDER BY token DESC LIMIT 1"
 
     /// The local ports of `pid`'s TCP connections to the database (its backends' `client_port`s).
     private func databaseClientPorts(of pid: Int32, database: PrivatePostgresCluster) throws -> [Int] {

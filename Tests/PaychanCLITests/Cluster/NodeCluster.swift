@@ -30,6 +30,7 @@ final class NodeCluster: @unchecked Sendable {
 
     private let lease: Int
     private let serverArguments: [String]
+    private var balancer: String?
 
     func directory(_ node: Int) -> String { scratch + "/node\(node)" }
 
@@ -86,12 +87,21 @@ final class NodeCluster: @unchecked Sendable {
         return server.process.processIdentifier
     }
 
-    /// A client run through every node, as `--server-id cluster`.
+    /// A client run through every node, as `--server-id cluster`, or through the balancer given
+    /// to ``route(through:)``.
     func client(dir: String, _ arguments: [String]) throws -> PaychanProcess.Result {
-        try PaychanProcess.run(
-            ["client", "--server", addresses, "--server-id", "cluster", "--dir", dir, "--channel-value", "300000"]
-                + arguments)
+        let route =
+            lock.withLock { balancer.map { ["--server", $0] } } ?? ["--server", addresses, "--server-id", "cluster"]
+        return try PaychanProcess.run(["client"] + route + ["--dir", dir, "--channel-value", "300000"] + arguments)
     }
+
+    /// Sends every later client run through this one address (a load balancer in front of the
+    /// nodes) instead of the list of the nodes' addresses.
+    func route(through balancer: String) { lock.withLock { self.balancer = balancer } }
+
+    /// The node and fencing token of the latest claim granted, `NODE TOKEN` (claims are
+    /// released when a run ends; the log of grants stays).
+    static let latestGrant = "SELECT node_id || ' ' || token FROM channel_claim_log ORDER BY token DESC LIMIT 1"
 
     /// One value from a query on the store's schema, through `psql`.
     func sql(_ query: String) throws -> String? {
