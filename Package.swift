@@ -104,6 +104,8 @@ let package = Package(
                 "ChannelTCP",
                 "PaychanBitcoinCore",
                 "PaychanPostgres",
+                // The bench's throw-away TLS certificate (tcp-1ch-tls, tcp-100ch-tls).
+                "PaychanTLSTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -197,7 +199,8 @@ let package = Package(
             ],
             path: "Tests/PaychanTestSupport"),
         // Test infrastructure: certificate authorities, server certificates (valid, expired,
-        // self-signed) and their keys, made at test time, written as PEM files.
+        // self-signed) and their keys, made at test time, written as PEM files (also the
+        // certificate of the bench's TLS figures).
         .target(
             name: "PaychanTLSTestSupport",
             dependencies: [

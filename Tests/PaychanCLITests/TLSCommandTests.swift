@@ -27,7 +27,7 @@ struct TLSCommandTests {
         #expect(first.status == 0, "\(first.stderr)")
         let opened = try first.json()
         #expect(opened["reopened"] as? Bool == false)
-        #expect(opened["paid_acked"] as? Int == 11_000)
+        #expect(opened["run_acked_sats"] as? Int == 11_000)
         let pin = Data(certificates.server.publicKeySHA256).base64EncodedString()
         #expect(server.log.contains("--tls-pin \(pin)"))
 
@@ -37,7 +37,7 @@ struct TLSCommandTests {
         let closed = try second.json()
         #expect(closed["reopened"] as? Bool == true)
         #expect(closed["contract_txid"] as? String == opened["contract_txid"] as? String)
-        #expect(closed["paid_signed"] as? Int == 14_000)
+        #expect(closed["channel_signed_sats"] as? Int == 14_000)
         #expect(closed["settlement"] is [String: Any])
 
         // The same server's key pinned: the client verifies it without a CA.
@@ -49,7 +49,7 @@ struct TLSCommandTests {
             common + ["--tls", "--tls-pin", pin, "--payments", "1", "--amount", "1000", "--close", "--json"])
         #expect(reopenedPinned.status == 0, "\(reopenedPinned.stderr)")
         #expect(try reopenedPinned.json()["reopened"] as? Bool == true)
-        #expect(try reopenedPinned.json()["paid_signed"] as? Int == 4_000)
+        #expect(try reopenedPinned.json()["channel_signed_sats"] as? Int == 4_000)
         let listed = try Self.clientChannels(clientDir)
         #expect(listed.count == 2)
         #expect(listed.allSatisfy { ($0["server_id"] as? String)?.contains(" #tls:") == true })

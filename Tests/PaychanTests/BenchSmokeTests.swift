@@ -42,6 +42,7 @@ struct BenchSmokeTests {
             [
                 "state-machine-1ch", "manager-sqlite-1ch", "manager-sqlite-100ch", "store-scaling-1k-settled",
                 "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-pipelined", "tcp-100ch",
+                "tcp-1ch-tls", "tcp-100ch-tls",
             ] + (postgres ? ["tcp-1ch-postgres", "tcp-100ch-postgres"] : [])
         for name in throughput {
             let result = try #require(byName[name], "\(name) missing")

@@ -45,6 +45,9 @@ struct BenchCommand: AsyncParsableCommand {
 
             tcp-100ch: 100 channels over loopback TCP paying at once, aggregate payments/s.
 
+            tcp-1ch-tls, tcp-100ch-tls: tcp-1ch and tcp-100ch over TLS 1.3 (a P-256 self-signed \
+            certificate made for the run, the client pinning its key).
+
             tcp-1ch-postgres (with --postgres URL, or PAYCHAN_POSTGRES_URL): tcp-1ch with the \
             server's store on PostgreSQL (synchronous_commit on: every acknowledged payment \
             committed), in a schema of its own dropped afterwards; the client's stays SQLite.

@@ -44,6 +44,10 @@ enum BenchSuite {
             TCPPaymentFigure(name: "tcp-1ch-pipelined", channels: 1, inFlight: 64),
             TCPPaymentFigure(
                 name: "tcp-\(settings.concurrentChannels)ch", channels: settings.concurrentChannels, inFlight: 1),
+            TCPPaymentFigure(name: "tcp-1ch-tls", channels: 1, inFlight: 1, tls: true),
+            TCPPaymentFigure(
+                name: "tcp-\(settings.concurrentChannels)ch-tls", channels: settings.concurrentChannels, inFlight: 1,
+                tls: true),
             TCPOpenLatencyFigure(),
         ]
         if let postgres = settings.postgres {

@@ -5,12 +5,14 @@ import Foundation
 import NIOCore
 import NIOPosix
 @_spi(StoreTesting) import PaychanPostgres
+import PaychanTLSTestSupport
 import Synchronization
 
 /// `tcp-1ch`, `tcp-1ch-pipelined` and `tcp-100ch`: the managers of ``BenchManagers`` (SQLite
 /// stores on both sides, `synchronous = FULL`) talking over loopback TCP: a
 /// ``ChannelTCPServer`` on 127.0.0.1 in front of the server manager, ``ChannelTCPClient``
 /// connections from the client manager, server and client on separate event loop groups.
+/// `tcp-1ch-tls` and `tcp-100ch-tls` run the same over TLS.
 ///
 /// Each channel pays its share of a round with `inFlight` tasks at once, each awaiting its
 /// ack before its next payment: 1 is strictly sequential, 64 keeps up to 64 payments in flight
@@ -25,6 +27,8 @@ struct TCPPaymentFigure: BenchFigure {
     /// Server nodes on that PostgreSQL schema, each with its own listener, claims and store
     /// connections (`tcp-100ch-postgres`: 2); the channels are spread over them.
     var nodes = 1
+    /// TLS on every connection (`tcp-1ch-tls`, `tcp-100ch-tls`): see ``TCPBench/init(directory:coins:coinValue:postgres:nodes:tls:)``.
+    var tls = false
 
     var names: [String] { [name] }
 
@@ -37,7 +41,7 @@ struct TCPPaymentFigure: BenchFigure {
         defer { scratch.remove() }
         let bed = try await TCPBench(
             directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000),
-            postgres: postgres, nodes: nodes)
+            postgres: postgres, nodes: nodes, tls: tls)
         do {
             let (rate, batching) = try await measure(
                 bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
@@ -51,7 +55,9 @@ struct TCPPaymentFigure: BenchFigure {
             return [
                 .throughput(
                     name, rate, floor: context.floor,
-                    detail: "\(shape), loopback TCP, \(bed.storesDescription), \(bed.groupsDescription), \(batching)")
+                    detail:
+                        "\(shape), loopback TCP\(bed.tlsDescription), \(bed.storesDescription), \(bed.groupsDescription), \(batching)"
+                )
             ]
         } catch {
             await bed.shutdown()
@@ -190,13 +196,22 @@ final class TCPBench: Sendable {
 
     /// What each side stores in, for the detail column.
     let storesDescription: String
+    /// The client side of TLS, when the listener speaks it.
+    private let clientTLS: ClientTLSConfiguration?
+    /// ", TLS ..." when the connections speak TLS, for the detail column.
+    var tlsDescription: String {
+        clientTLS == nil ? "" : " over TLS 1.3 (P-256 self-signed certificate, the client pinning its key)"
+    }
 
     /// With `postgres`, the server's store is PostgreSQL (the client's stays SQLite); with
     /// `nodes` above 1 as well, that many server nodes share one schema of it, each claiming the
-    /// channels it serves.
+    /// channels it serves. With `tls`, the listener speaks TLS with a self-signed certificate made
+    /// for the run and the clients pin its key.
     init(
-        directory: String, coins: Int, coinValue: Amount, postgres: PostgresStoreConfiguration? = nil, nodes: Int = 1
+        directory: String, coins: Int, coinValue: Amount, postgres: PostgresStoreConfiguration? = nil, nodes: Int = 1,
+        tls: Bool = false
     ) async throws {
+        let certificate = tls ? try TestCertificates().selfSignedServer : nil
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: Self.threadsPerGroup)
         var sharedSchema: PostgresStoreConfiguration? = nil
@@ -241,6 +256,14 @@ final class TCPBench: Sendable {
         var configuration = ChannelTCPServer.Configuration(eventLoopGroup: serverGroup)
         configuration.logger = BenchLogging.quiet("paychan.bench.tcp.server")
         do {
+            if let certificate {
+                configuration.tls = try ServerTLSConfiguration(
+                    certificateChainPEM: Array(certificate.certificatePEM.utf8),
+                    privateKeyPEM: Array(certificate.privateKeyPEM.utf8))
+                clientTLS = try ClientTLSConfiguration(trust: .publicKeySHA256(certificate.publicKeySHA256))
+            } else {
+                clientTLS = nil
+            }
             try await listener.start(
                 host: Self.host, port: 0, serverManager: managers.server, configuration: configuration)
         } catch {
@@ -284,7 +307,7 @@ final class TCPBench: Sendable {
     /// same channel).
     func connect(serverID: String, port: Int? = nil) async throws -> ClientSession {
         let configuration = ChannelTCPClient.Configuration(
-            eventLoopGroup: clientLoop, logger: BenchLogging.quiet("paychan.bench.tcp.client"))
+            eventLoopGroup: clientLoop, logger: BenchLogging.quiet("paychan.bench.tcp.client"), tls: clientTLS)
         return try await ChannelTCPClient.connect(
             host: Self.host, port: port ?? self.port, clientManager: managers.client, serverID: serverID,
             configuration: configuration)
