@@ -19,7 +19,7 @@ enum PostgresSession {
         settings.options.additionalStartupParameters = [
             ("synchronous_commit", "on"),
             ("search_path", PostgresSchema.quoted(configuration.schema)),
-            ("application_name", "paychan-store-\(role)"),
+            ("application_name", "\(configuration.applicationName)-\(role)"),
         ]
         settings.options.connectTimeout = .seconds(10)
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue

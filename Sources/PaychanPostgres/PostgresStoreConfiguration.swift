@@ -14,6 +14,10 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
     public var database: String
     /// The schema (namespace) holding the store's tables; created on first open.
     public var schema: String
+    /// What the store's connections call themselves to the database (`application_name`, seen in
+    /// `pg_stat_activity`), followed by each connection's role: `NAME-writer`, `NAME-reader`,
+    /// `NAME-claims`, `NAME-admin`. A node of a cluster puts its node id in it.
+    public var applicationName: String = "paychan-store"
     /// The most tickets one transaction takes: a longer queue is committed in several.
     public var maxTicketsPerCommit: Int
 
@@ -38,8 +42,9 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
         self.maxTicketsPerCommit = max(1, maxTicketsPerCommit)
     }
 
-    /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` (`postgresql://`
-    /// too). The port defaults to 5432 and the schema to ``defaultSchema``.
+    /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME][&application_name=NAME]`
+    /// (`postgresql://` too). The port defaults to 5432, the schema to ``defaultSchema`` and the
+    /// application name to `paychan-store`.
     public init(url text: String) throws(StoreError) {
         guard let components = URLComponents(string: text),
             let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
@@ -55,15 +60,20 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
             throw StoreError(.io, "no database name in \(Self.redacted(text))")
         }
         var schema = Self.defaultSchema
+        var applicationName: String?
         for item in components.queryItems ?? [] {
-            guard item.name == "schema", let value = item.value else {
-                throw StoreError(.io, "unknown URL parameter '\(item.name)' (only schema=NAME is known)")
+            switch (item.name, item.value) {
+            case ("schema", let value?): schema = value
+            case ("application_name", let value?) where !value.isEmpty: applicationName = value
+            default:
+                throw StoreError(
+                    .io, "unknown URL parameter '\(item.name)' (schema=NAME and application_name=NAME are known)")
             }
-            schema = value
         }
         try self.init(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database, schema: schema)
+        if let applicationName { self.applicationName = applicationName }
     }
 
     /// The URL without its password, for messages and logs.

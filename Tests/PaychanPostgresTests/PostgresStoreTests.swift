@@ -262,10 +262,16 @@ struct PostgresStoreTests {
         let plain = try PostgresStoreConfiguration(url: "postgresql://bob@127.0.0.1/paychan")
         #expect(plain.port == 5432)
         #expect(plain.schema == PostgresStoreConfiguration.defaultSchema)
+        #expect(plain.applicationName == "paychan-store")
+        let named = try PostgresStoreConfiguration(
+            url: "postgres://bob@host/db?application_name=paychan-node7&schema=s")
+        #expect(named.applicationName == "paychan-node7")
+        #expect(named.schema == "s")
         for bad in [
             "http://bob@host/db", "postgres://host/db", "postgres://bob@host/",
             "postgres://bob@host/db?schema=Bad-Name",
             "postgres://bob@host/db?sslmode=require", "postgres://bob@host:99999/db",
+            "postgres://bob@host/db?application_name=",
         ] {
             #expect(throws: StoreError.self, "\(bad)") { _ = try PostgresStoreConfiguration(url: bad) }
         }

@@ -105,7 +105,8 @@ struct ServerCommand: AsyncParsableCommand {
         let directory = DataDirectory(path: dir)
         try directory.create()
         let clock = SystemClock()
-        let opened = try await OpenedStore.open(storeOption: store, directory: directory, clock: clock)
+        let opened = try await OpenedStore.open(
+            storeOption: store, directory: directory, clock: clock, connectionName: "paychan-\(nodeID)")
         let store = opened.store
         let keychain = try directory.keychain()
         let payout = try ServerPayout.script(keychain)

@@ -40,17 +40,22 @@ struct OpenedStore {
     ///     opened, and its schema created, whatever it holds).
     ///   - readOnly: an SQLite store that never writes (see ``SQLiteChannelStore``); a
     ///     PostgreSQL store only reads in such a command anyway.
+    ///   - connectionName: the `application_name` of a PostgreSQL store's connections, unless
+    ///     the URL gives one.
     static func open(
         storeOption: String?, directory: DataDirectory?, clock: any ManagerClock, existing: Bool = false,
-        readOnly: Bool = false
+        readOnly: Bool = false, connectionName: String? = nil
     ) async throws(CommandFailure) -> OpenedStore {
         if let storeOption {
             guard PostgresStoreConfiguration.isURL(storeOption) else {
                 throw CommandFailure("--store takes a postgres:// URL, not \(storeOption)")
             }
-            let configuration: PostgresStoreConfiguration
+            var configuration: PostgresStoreConfiguration
             do { configuration = try PostgresStoreConfiguration(url: storeOption) } catch {
                 throw CommandFailure("--store: \(error.message)")
+            }
+            if let connectionName, !storeOption.contains("application_name=") {
+                configuration.applicationName = connectionName
             }
             do {
                 let store = try await PostgresChannelStore.open(configuration, clock: clock)

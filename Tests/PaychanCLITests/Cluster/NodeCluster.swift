@@ -81,12 +81,6 @@ final class NodeCluster: @unchecked Sendable {
             signaled: server.process.terminationReason == .uncaughtSignal)
     }
 
-    /// The pid of a node's running process.
-    func pid(_ node: Int) -> Int32? {
-        guard let server = lock.withLock({ servers[node] }), server.process.isRunning else { return nil }
-        return server.process.processIdentifier
-    }
-
     /// A client run through every node, as `--server-id cluster`, or through the balancer given
     /// to ``route(through:)``.
     func client(dir: String, _ arguments: [String]) throws -> PaychanProcess.Result {
