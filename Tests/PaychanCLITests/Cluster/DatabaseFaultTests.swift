@@ -128,6 +128,65 @@ struct DatabaseFaultTests {
                 + "by a node not granted: \(audit.foreign ?? "?"), fenced writes \(audit.writes ?? "?")")
     }
 
+    @Test(
+        "a node paused (SIGSTOP) past its lease while a client pays: the client moves to the other node, and the paused node, woken, writes nothing under its old claim"
+    )
+    func nodePausedPastItsLease() throws {
+        let scratch = try ScratchDirectory()
+        let store = try PostgresStoreCLITests.freshStoreURL()
+        let cluster = try NodeCluster(scratch: scratch.path, store: store, nodes: 2)
+        defer { cluster.stopAll() }
+        let record = ClientRecord()
+        let dir = scratch.path + "/client"
+        // A long run through node0 (the first address), paused in the middle of it.
+        let payer = RepeatedClient(
+            cluster, dir: dir, record: record,
+            ["--payments", "20000", "--amount", "1", "--reply-timeout", "3"], once: true)
+        Thread.sleep(forTimeInterval: 2)
+        let claim = try #require(try cluster.sql(NodeCluster.latestGrant))
+        #expect(claim.hasPrefix("node0 "), "claim \(claim)")
+        let oldToken = try #require(claim.split(separator: " ").last.map(String.init))
+        cluster.send(SIGSTOP, to: 0)
+        let pausedAt = Date()
+        let stalled = try #require(payer.finish().first)
+        let stallTime = Date().timeIntervalSince(pausedAt)
+        #expect(stalled.status == 2, "the run through the paused node ended \(stalled.status): \(stalled.stderr)")
+
+        // The next run passes the silent node0 over; node1 takes the channel once node0's
+        // lease lapses (node0 cannot renew it while paused).
+        let next = try cluster.client(
+            dir: dir, ["--payments", "10", "--amount", "1000", "--progress", "--reply-timeout", "3"])
+        record.note(client: 0, next)
+        #expect(next.status == 0, "\(next.stderr)")
+        let taken = try #require(try cluster.sql(NodeCluster.latestGrant))
+        #expect(taken.hasPrefix("node1 "), "claim after the pause: \(taken)")
+        let writesAtTakeover = try cluster.sql(
+            "SELECT coalesce(sum(writes), 0) FROM channel_claim_writes WHERE token = \(oldToken)")
+
+        // node0 wakes with whatever it had queued under its old claim: nothing of it is stored.
+        cluster.send(SIGCONT, to: 0)
+        Thread.sleep(forTimeInterval: 3)
+        #expect(cluster.ended(0) == nil, "node0 ended after waking: \(String(describing: cluster.ended(0)))")
+        let writesAfterWaking = try cluster.sql(
+            "SELECT coalesce(sum(writes), 0) FROM channel_claim_writes WHERE token = \(oldToken)")
+        #expect(
+            writesAfterWaking == writesAtTakeover,
+            "token \(oldToken) wrote after node1 took over: \(writesAtTakeover ?? "?") -> \(writesAfterWaking ?? "?")")
+
+        // Both nodes serve on; the client closes through the cluster.
+        try cluster.closeClients([dir], record: record)
+        let exits = cluster.stopAll().compactMap { $0 }
+        #expect(exits.allSatisfy { $0.status == 0 && !$0.signaled }, "node exits: \(exits)")
+        let (channels, acknowledged) = try cluster.settleAndCompare(clients: [dir], record: record)
+        let audit = try cluster.claimAudit()
+        #expect(audit.shared == "0" && audit.foreign == "0")
+        print(
+            "paused node0 (\(claim)): its client run ended \(stalled.status) \(String(format: "%.1f", stallTime)) s later; "
+                + "node1 took over (\(taken)); writes under token \(oldToken): \(writesAtTakeover ?? "?") at the takeover, "
+                + "\(writesAfterWaking ?? "?") after node0 woke; channels \(channels); acknowledged (sat) \(acknowledged); "
+                + "(channel, token) written by two nodes: \(audit.shared ?? "?")")
+    }
+
     private func waitFor(_ what: String, seconds: Double, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {

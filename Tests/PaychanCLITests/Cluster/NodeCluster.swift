@@ -65,6 +65,12 @@ final class NodeCluster: @unchecked Sendable {
 
     func restart(_ node: Int) throws { try start(node) }
 
+    /// Sends `signal` (SIGSTOP pauses a node, SIGCONT wakes it) to a node's running process.
+    func send(_ signal: Int32, to node: Int) {
+        guard let server = lock.withLock({ servers[node] }), server.process.isRunning else { return }
+        Foundation.kill(server.process.processIdentifier, signal)
+    }
+
     /// SIGTERM to every node still running; how each node's last process ended.
     @discardableResult
     func stopAll() -> [ServerExit?] {
