@@ -47,11 +47,15 @@ final class PostgresWriter: Sendable {
     /// Commits batches until the store closes or fails, then closes the connection (the server
     /// rolls back whatever a failed batch left open).
     func runLoop() async {
+        let metrics = StoreCommitMetrics(store: "postgres")
         while let batch = await queue.nextBatch(limit: maxTicketsPerCommit) {
+            let started = ContinuousClock.now
             do throws(StoreError) {
                 let (outcomes, writes) = try await commit(batch)
+                metrics.record(since: started, succeeded: true)
                 queue.finish(batch, outcomes: outcomes, writes: writes)
             } catch {
+                metrics.record(since: started, succeeded: false)
                 run.logger.error("store write failed: \(error)")
                 queue.fail(batch, with: error)
                 break

@@ -63,6 +63,7 @@ final class RunningServer {
     let port: Int
     let directory: String
     private let stderrFile: String
+    private let output: FileHandle
 
     init(directory: String, listen: String = "127.0.0.1:0", extraArguments: [String] = []) throws {
         self.directory = directory
@@ -75,14 +76,9 @@ final class RunningServer {
         process.standardError = FileHandle(forWritingAtPath: stderrFile)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        output = out.fileHandleForReading
         // The first line says where it listens.
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = Self.readLine(output)
         guard let portText = text.split(separator: ":").last, let port = Int(portText) else {
             process.terminate()
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "server said: \(text)"])
@@ -91,6 +87,20 @@ final class RunningServer {
     }
 
     var address: String { "127.0.0.1:\(port)" }
+
+    /// The next line the server writes on standard output (after the first, which says where it
+    /// listens: `metrics on HOST:PORT` with `--metrics`).
+    func nextLine() -> String { Self.readLine(output) }
+
+    private static func readLine(_ handle: FileHandle) -> String {
+        var line = Data()
+        while true {
+            let byte = handle.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        return String(decoding: line, as: UTF8.self)
+    }
 
     /// The server's log so far.
     var log: String { (try? String(contentsOfFile: stderrFile, encoding: .utf8)) ?? "" }

@@ -8,6 +8,8 @@ struct ClientMetrics: Sendable {
     let channelsResumed = Counter(label: "paychan_client_channels_resumed_total")
     let payments = Counter(label: "paychan_client_payments_acknowledged_total")
     let paidSatoshis = Counter(label: "paychan_client_paid_satoshis_total")
+    /// From asking to pay to the server's acknowledgment.
+    let paymentDuration = Timer(label: "paychan_client_payment_duration_seconds")
     let refunds = Counter(label: "paychan_client_refunds_total")
     let errors = Counter(label: "paychan_client_errors_total")
 

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelStateMachine
+import Metrics
 import Synchronization
 
 /// One connection to a server: open (or reopen) a channel, pay, close. Feed it what the server
@@ -133,6 +134,7 @@ public final class ClientSession: Sendable {
     public func pay(_ amount: Amount, info: [UInt8]? = nil) async throws(ClientSessionError) -> PaymentReceipt {
         // Only a payment made alone is signed on the signer's queue: with others under way
         // the cores have work enough, and handing signatures over would only add hops.
+        let started = ContinuousClock.now
         let alone = manager.paymentsUnderWay.add(1, ordering: .relaxed).newValue == 1
         defer { manager.paymentsUnderWay.subtract(1, ordering: .relaxed) }
         let result = await withCheckedContinuation { (waiter: Waiter<PaymentReceipt>) in
@@ -165,7 +167,9 @@ public final class ClientSession: Sendable {
                 startDrainIfNeeded()
             }
         }
-        return try result.get()
+        let receipt = try result.get()
+        manager.metrics.paymentDuration.record(duration: ContinuousClock.now - started)
+        return receipt
     }
 
     /// Asks the server to settle the channel; returns the settlement it sent (checked to pay

@@ -3,12 +3,21 @@ import Logging
 import Metrics
 
 /// The server's counters (swift-metrics; a no-op unless the application bootstraps a backend).
+/// Names follow Prometheus's conventions: `paychan_server_` prefix, `_total` for counters,
+/// seconds and satoshis as units.
 struct ServerMetrics: Sendable {
     let channelsOpened = Counter(label: "paychan_server_channels_opened_total")
     let channelsResumed = Counter(label: "paychan_server_channels_resumed_total")
-    let payments = Counter(label: "paychan_server_payments_total")
-    let paidSatoshis = Counter(label: "paychan_server_paid_satoshis_total")
-    let settlements = Counter(label: "paychan_server_settlements_total")
+    let channelsSettled = Counter(label: "paychan_server_channels_settled_total")
+    /// Sessions that ended with our `ERROR` before any channel was open (a contract, value or
+    /// version we would not accept).
+    let channelsRefused = Counter(label: "paychan_server_channels_refused_total")
+    /// Channels open on a connection now.
+    let channelsOpen = Meter(label: "paychan_server_channels_open")
+    let payments = Counter(label: "paychan_server_payments_received_total")
+    let receivedSatoshis = Counter(label: "paychan_server_received_satoshis_total")
+    /// From a payment's arrival to its acknowledgment (released once the payment is durable).
+    let paymentDuration = Timer(label: "paychan_server_payment_duration_seconds")
     let errors = Counter(label: "paychan_server_errors_total")
     let broadcastsRefused = Counter(label: "paychan_server_broadcasts_refused_total")
 
@@ -18,9 +27,9 @@ struct ServerMetrics: Sendable {
             (resumed ? channelsResumed : channelsOpened).increment()
         case .channel(.paymentReceived(_, let amount, _, _), _):
             payments.increment()
-            paidSatoshis.increment(by: amount.satoshis)
+            receivedSatoshis.increment(by: amount.satoshis)
         case .channel(.settled, _):
-            settlements.increment()
+            channelsSettled.increment()
         case .channel(.closed(.localError), _), .failure:
             errors.increment()
         case .broadcast(_, _, let accepted):

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import ChannelStateMachine
+import Metrics
 import Synchronization
 
 /// One conversation with a client (or, without a connection, the manager's own work on a
@@ -21,6 +22,10 @@ public final class ServerSession: Sendable {
         /// A token reserved for the claim of a channel this session may open.
         var reservedToken: UInt64?
         var ended = false
+        /// When each payment not yet acknowledged arrived, oldest first (for the latency metric).
+        var paymentArrivals: [ContinuousClock.Instant] = []
+        /// Whether this session counts in the open channels metric.
+        var countedOpen = false
         var endWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -55,7 +60,7 @@ public final class ServerSession: Sendable {
     /// One framed message body from the client.
     public func receive(_ bytes: [UInt8]) {
         let now = manager.clock.now()
-        input { $0.receive(bytes: bytes, now: now) }
+        input(arrivedAt: .now) { $0.receive(bytes: bytes, now: now) }
     }
 
     /// The transport closed. An open channel stays stored and can be resumed.
@@ -105,9 +110,14 @@ public final class ServerSession: Sendable {
     }
 
     /// Runs one machine input and queues its effects; releases them at once if nobody is.
-    func input(_ body: (inout ServerChannel) -> [ServerEffect]) {
+    /// `arrivedAt`: when the message the input carries arrived, kept for each payment it makes.
+    func input(arrivedAt: ContinuousClock.Instant? = nil, _ body: (inout ServerChannel) -> [ServerEffect]) {
         let startDrain = state.withLock { state -> Bool in
-            queue(body(&state.machine), in: &state)
+            let effects = body(&state.machine)
+            if let arrivedAt {
+                for case .report(.paymentReceived) in effects { state.paymentArrivals.append(arrivedAt) }
+            }
+            queue(effects, in: &state)
             return state.outbox.claimDrain()
         }
         if startDrain { drain() }
@@ -222,19 +232,35 @@ public final class ServerSession: Sendable {
     }
 
     private func report(_ event: ServerEvent) {
-        if case .channelOpened(let txid, _, _, _, _) = event {
-            let claim = state.withLock { state in
+        switch event {
+        case .channelOpened(let txid, _, _, _, _):
+            let (claim, countNow) = state.withLock { state in
                 state.contractTxid = txid
-                return state.claim
+                defer { state.countedOpen = true }
+                return (state.claim, !state.countedOpen)
             }
+            if countNow { manager.metrics.channelsOpen.increment() }
             manager.bind(txid, to: self, claim: claim)
+        case .paymentReceived:
+            let arrival = state.withLock { $0.paymentArrivals.isEmpty ? nil : $0.paymentArrivals.removeFirst() }
+            if let arrival { manager.metrics.paymentDuration.record(duration: ContinuousClock.now - arrival) }
+        default:
+            break
         }
         manager.publish(.channel(event, session: isOffline ? nil : id))
-        if case .closed = event {
-            let (txid, claim, waiters) = state.withLock { state in
+        if case .closed(let reason) = event {
+            let (txid, claim, waiters, wasOpen) = state.withLock { state in
                 state.ended = true
-                defer { state.endWaiters = [] }
-                return (state.contractTxid, state.claim, state.endWaiters)
+                defer {
+                    state.endWaiters = []
+                    state.countedOpen = false
+                }
+                return (state.contractTxid, state.claim, state.endWaiters, state.countedOpen)
+            }
+            if wasOpen {
+                manager.metrics.channelsOpen.decrement()
+            } else if case .localError = reason, !isOffline {
+                manager.metrics.channelsRefused.increment()
             }
             manager.sessionEnded(self, holding: txid, claim: claim)
             for waiter in waiters { waiter.resume() }

@@ -40,6 +40,7 @@ public final class ChannelTCPServer: Sendable {
     private let phase = Mutex(Phase.idle)
     private let connections = Atomic<Int>(0)
     private let boundPort = Atomic<Int>(0)
+    private let metrics = ServerConnectionMetrics()
 
     /// A server that is not listening yet: call ``start(host:port:serverManager:configuration:)``.
     public init() {}
@@ -147,10 +148,14 @@ public final class ChannelTCPServer: Sendable {
         let count = connections.wrappingAdd(1, ordering: .relaxed).newValue
         channel.closeFuture.whenComplete { _ in self.connections.wrappingSubtract(1, ordering: .relaxed) }
         guard count <= configuration.maxConnections else {
+            metrics.refused.increment()
             configuration.logger.warning(
                 "refusing a connection: \(count - 1) open, limit \(configuration.maxConnections)")
             return channel.eventLoop.makeFailedFuture(ConnectionRefused())
         }
+        metrics.accepted.increment()
+        metrics.open.increment()
+        channel.closeFuture.whenComplete { _ in self.metrics.open.decrement() }
         let connection = FramedConnection(
             channel: channel, closeFlushTimeout: TimeAmount(configuration.closeFlushTimeout),
             logger: configuration.logger)

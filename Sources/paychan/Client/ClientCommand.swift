@@ -111,6 +111,9 @@ struct ClientCommand: AsyncParsableCommand {
             """)
     var progress = false
 
+    @OptionGroup(title: "Operations")
+    var observability: ObservabilityOptions
+
     func run() async throws {
         do throws(CommandFailure) {
             try await pay()
@@ -121,6 +124,7 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     private func pay() async throws(CommandFailure) {
+        let export = try observability.bootstrap()
         _ = try chainOptions.validatedNetwork()
         if try FundingChoice(funding) != .seed, try chainOptions.kind() != .bitcoind {
             throw CommandFailure("--funding \(funding) needs --chain bitcoind")
@@ -162,6 +166,8 @@ struct ClientCommand: AsyncParsableCommand {
         let clock = SystemClock()
         let store = try directory.openStore(clock: clock)
         defer { store.close() }
+        let operations = try await ClientOperations.start(observability, export: export, store: store)
+        defer { operations?.stopSoon() }
         let keychain = try directory.keychain()
         let logger = Logger(label: "paychan.client")
         let connection = try await chainOptions.open(clock: clock, logger: logger)
@@ -196,7 +202,8 @@ struct ClientCommand: AsyncParsableCommand {
         var channelConfig = ClientChannelConfig(channelValue: value, versionSelector: selector)
         channelConfig.timeWindow = 24 * 3600 - 60
         let manager = ClientManager(
-            config: ClientManagerConfig(channel: channelConfig), store: store, chain: chain.backend,
+            config: ClientManagerConfig(channel: channelConfig), store: store,
+            chain: MeteredChainBackend(chain.backend),
             funder: try FundingChoice(funding).funder(seedWallet: wallet, chain: chain.connection),
             keychain: keychain, clock: clock)
         do { try await manager.start() } catch { throw CommandFailure("cannot start: \(error)") }

@@ -76,6 +76,12 @@ struct ServerCommand: AsyncParsableCommand {
     @OptionGroup(title: "TLS")
     var tlsOptions: ServerTLSOptions
 
+    @OptionGroup(title: "Operations")
+    var observability: ObservabilityOptions
+
+    @OptionGroup(title: "Shutdown")
+    var shutdown: ShutdownOptions
+
     func run() async throws {
         do throws(CommandFailure) {
             try await serve()
@@ -86,6 +92,10 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     private func serve() async throws(CommandFailure) {
+        let export = try observability.bootstrap()
+        let grace = try shutdown.grace()
+        // From here on SIGTERM and SIGINT stop the server in order (once it runs).
+        let signals = ShutdownSignals(deadline: grace + .seconds(2))
         let network = try chainOptions.validatedNetwork()
         _ = try chainOptions.kind()
         let address = try HostPort(listen, option: "--listen")
@@ -108,6 +118,15 @@ struct ServerCommand: AsyncParsableCommand {
         let opened = try await OpenedStore.open(
             storeOption: store, directory: directory, clock: clock, connectionName: "paychan-\(nodeID)")
         let store = opened.store
+        let server = ChannelTCPServer()
+        let operations: OperationsHTTPServer?
+        do throws(CommandFailure) {
+            operations = try await ServerHealth.startEndpoint(
+                observability, export: export, listener: server, store: store)
+        } catch {
+            await opened.close()
+            throw error
+        }
         let keychain = try directory.keychain()
         let payout = try ServerPayout.script(keychain)
         let log = try txLog.map { path throws(CommandFailure) in try TransactionLog(path: path) }
@@ -118,7 +137,14 @@ struct ServerCommand: AsyncParsableCommand {
             })
         let logger = Logger(label: "paychan.server")
         _ = try followOptions.validated()
-        let connection = try await chainOptions.open(clock: clock, logger: logger)
+        let connection: ChainConnection
+        do throws(CommandFailure) {
+            connection = try await chainOptions.open(clock: clock, logger: logger)
+        } catch {
+            await operations?.stop()
+            await opened.close()
+            throw error
+        }
         let chain: FollowedChain
         do throws(CommandFailure) {
             chain = try await FollowedChain.open(
@@ -126,6 +152,7 @@ struct ServerCommand: AsyncParsableCommand {
             try await chain.catchUp()
         } catch {
             await connection.close()
+            await operations?.stop()
             await opened.close()
             throw error
         }
@@ -134,15 +161,15 @@ struct ServerCommand: AsyncParsableCommand {
         let manager: ServerManager
         do {
             manager = try ServerManager(
-                config: config, store: store, chain: chain.backend, keychain: keychain,
+                config: config, store: store, chain: MeteredChainBackend(chain.backend), keychain: keychain,
                 claims: claims.claims)
             try await manager.start()
         } catch {
             await chain.close()
+            await operations?.stop()
             await opened.close()
             throw CommandFailure("cannot start: \(error)")
         }
-        let server = ChannelTCPServer()
         let limits = ChannelTCPServer.Configuration(
             handshakeTimeout: .seconds(handshakeTimeout), idleTimeout: .seconds(idleTimeout),
             maxConnections: maxConnections, tls: tls)
@@ -153,6 +180,7 @@ struct ServerCommand: AsyncParsableCommand {
             await manager.shutdown()
             claims.close()
             await chain.close()
+            await operations?.stop()
             await opened.close()
             throw CommandFailure("cannot listen on \(address): \(error)")
         }
@@ -165,23 +193,13 @@ struct ServerCommand: AsyncParsableCommand {
             logger.info("TLS on; clients may pin --tls-pin \(Data(tls.publicKeySHA256).base64EncodedString())")
         }
         FileHandle.standardOutput.write(Data("listening on \(address.host):\(port)\n".utf8))
-        let storeFailure = await StoreWatch.waitForTerminationOrFailure(of: opened.postgres == nil ? nil : store)
-        if let storeFailure { logger.error("the store failed (\(storeFailure)): stopping") }
-        logger.info("stopping: open channels stay stored")
-        await server.stop()
-        await manager.shutdown()
-        claims.close()
-        if chain.follower != nil {
-            let requests = chain.requestsSent
-            logger.info(
-                "bitcoind requests: \(requests.backend) by the managers and wallet, \(requests.follower) by the follower"
-            )
+        if let operations {
+            FileHandle.standardOutput.write(Data("metrics on \(address.host):\(operations.port)\n".utf8))
         }
-        await chain.close()
-        await opened.close()
-        if let storeFailure {
-            throw CommandFailure("the store failed: \(storeFailure); start the node again", exitCode: 3)
-        }
+        try await ServerLifecycle(
+            listener: server, manager: manager, closeClaims: claims.close, chain: chain, store: opened,
+            operations: operations, signals: signals, logger: logger
+        ).run(grace: grace)
     }
 
     private func amount(_ value: Int64, _ option: String) throws(CommandFailure) -> Amount {

@@ -29,6 +29,7 @@ final class SQLiteWriterThread: Sendable {
     private let takeOver: JournalTakeOver?
     /// Signalled when the thread leaves its loop.
     private let exited = DispatchSemaphore(value: 0)
+    private let metrics = StoreCommitMetrics(store: "sqlite")
 
     /// What opening the payment journal again needs.
     struct JournalTakeOver: Sendable {
@@ -137,9 +138,17 @@ final class SQLiteWriterThread: Sendable {
         exited.signal()
     }
 
+    /// Commits a batch (see ``commitBatch(_:)``), timed and counted.
+    private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
+        let started = ContinuousClock.now
+        let committed = commitBatch(batch)
+        metrics.record(since: started, succeeded: committed)
+        return committed
+    }
+
     /// Commits a batch: to the payment journal when it takes it, else in one SQLite transaction
     /// (which folds the journal first). Returns false if it failed (and the store with it).
-    private func commit(_ batch: ArraySlice<QueuedGroup>) -> Bool {
+    private func commitBatch(_ batch: ArraySlice<QueuedGroup>) -> Bool {
         if let observed = observedJournal {
             let refusal: StoreError?
             do { refusal = try takeOverJournal(observed) } catch {
