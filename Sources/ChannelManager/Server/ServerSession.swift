@@ -57,6 +57,12 @@ public final class ServerSession: Sendable {
     /// Whether the conversation is over.
     public var isEnded: Bool { state.withLock { $0.ended } }
 
+    /// Whether effects of inputs already received are still to be released (an acknowledgment
+    /// waiting for its payment's write to be durable, for example). A transport that stops
+    /// reading waits for this to turn false before it closes, so that every payment it read is
+    /// acknowledged.
+    public var hasEffectsWaiting: Bool { state.withLock { !$0.outbox.isEmpty || $0.outbox.draining } }
+
     /// One framed message body from the client.
     public func receive(_ bytes: [UInt8]) {
         let now = manager.clock.now()

@@ -67,8 +67,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            // The server is stopping: close without settling; the channel can be resumed.
-            context.close(promise: nil)
+            // The server is stopping: read nothing more, let what was read be answered (the
+            // acknowledgments of payments whose writes are committing), then close without
+            // settling; the channel can be resumed.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+            closeOnceAnswered(context: context, giveUpAt: .now() + Self.quiesceAnswerLimit)
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -81,6 +84,22 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             logger.debug("session \(session.id): \(error); closing")
         }
         context.close(promise: nil)
+    }
+
+    /// How long a stopping server waits for a connection's answers before it closes it anyway.
+    static let quiesceAnswerLimit = TimeAmount.seconds(1)
+
+    /// Closes the connection (after what is queued is written) once the session has released
+    /// every effect of what it read, or at `giveUpAt`.
+    private func closeOnceAnswered(context: ChannelHandlerContext, giveUpAt: NIODeadline) {
+        guard context.channel.isActive else { return }
+        guard session.hasEffectsWaiting, NIODeadline.now() < giveUpAt else {
+            connection.close()
+            return
+        }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(1)) { [weak self] in
+            self?.closeOnceAnswered(context: context, giveUpAt: giveUpAt)
+        }
     }
 
     private func arm(context: ChannelHandlerContext, at deadline: NIODeadline) {

@@ -26,10 +26,10 @@ struct GracefulShutdownTests {
         let ledger = AcknowledgedLedger(channels: Self.channels)
         let paying = Task { await clients.payUntilRefused(sessions, ledger: ledger) }
         // Stop it while every channel is paying.
-        for _ in 0..<1_000 where ledger.payments < 10 * Self.channels {
+        for _ in 0..<1_000 where ledger.payments < 5 * Self.channels {
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(ledger.payments >= 10 * Self.channels)
+        #expect(ledger.payments >= 5 * Self.channels)
         let signalled = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)
         while server.process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
@@ -52,6 +52,9 @@ struct GracefulShutdownTests {
         print(
             "SIGTERM after \(paid) payments: stopped in \(stopping); \(inFlight) channels had a stored payment unacknowledged"
         )
+        // The server stopped reading and answered what it had read before it closed: nothing it
+        // stored went unacknowledged.
+        #expect(inFlight == 0)
 
         // The next start: each client reopens its channel and pays on; the store then holds
         // exactly what each client signed.
@@ -163,8 +166,9 @@ final class PayingClients: Sendable {
         try await openAll().map { ($0.session, $0.opened.resumed) }
     }
 
-    /// Pays 1000 sat at a time on every channel, one payment in flight on each, until the server
-    /// stops answering; returns how many payments were acknowledged.
+    /// Pays 1000 sat at a time on every channel, one payment in flight on each and a pause of
+    /// 50 ms after each (so that this test process, which other suites share, is not flooded),
+    /// until the server stops answering; returns how many payments were acknowledged.
     func payUntilRefused(_ sessions: [(session: ClientSession, opened: OpenedChannel)], ledger: AcknowledgedLedger)
         async -> Int
     {
@@ -176,6 +180,7 @@ final class PayingClients: Sendable {
                     while let receipt = try? await session.pay(Amount(satoshis: 1_000)) {
                         ledger.record(index, total: opened.value.satoshis - receipt.valueLeft.satoshis)
                         paid += 1
+                        try? await Task.sleep(for: .milliseconds(50))
                     }
                     return paid
                 }
