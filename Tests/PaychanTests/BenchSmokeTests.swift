@@ -41,7 +41,7 @@ struct BenchSmokeTests {
         let throughput =
             [
                 "state-machine-1ch", "manager-sqlite-1ch", "manager-sqlite-100ch", "store-scaling-1k-settled",
-                "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-pipelined", "tcp-100ch",
+                "store-scaling-10k-settled", "tcp-1ch", "tcp-1ch-floor", "tcp-1ch-pipelined", "tcp-100ch",
                 "tcp-1ch-tls", "tcp-100ch-tls",
             ] + (postgres ? ["tcp-1ch-postgres", "tcp-100ch-postgres"] : [])
         for name in throughput {
@@ -52,10 +52,18 @@ struct BenchSmokeTests {
         }
         let notThroughput = [
             "store-scaling-ratio", "server-rss-per-channel-kib", "tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99",
+            "tcp-1ch-floor-ratio",
         ]
         for name in notThroughput {
             let result = try #require(byName[name], "\(name) missing")
             #expect(result["ratio_to_floor"] is NSNull, "\(name): ratio_to_floor should be null")
+        }
+        // tcp-1ch's ratio to its floor, measured in the same run, is the quotient of the two.
+        #expect(byName["tcp-1ch-floor-ratio"]?["unit"] as? String == "ratio")
+        if let tcp = byName["tcp-1ch"]?["value"] as? Double, let floor = byName["tcp-1ch-floor"]?["value"] as? Double,
+            let ratio = byName["tcp-1ch-floor-ratio"]?["value"] as? Double
+        {
+            #expect(abs(ratio - tcp / floor) < 0.01 * ratio, "ratio \(ratio), tcp-1ch \(tcp) / floor \(floor)")
         }
         for name in ["tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99"] {
             #expect(byName[name]?["unit"] as? String == "ms", "\(name): unit should be ms")

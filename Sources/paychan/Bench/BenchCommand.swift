@@ -41,6 +41,15 @@ struct BenchCommand: AsyncParsableCommand {
             tcp-1ch: the managers of manager-sqlite-1ch (SQLite both sides) over loopback TCP \
             (ChannelTCPServer on 127.0.0.1, ChannelTCPClient), each payment awaiting its ack.
 
+            tcp-1ch-floor, tcp-1ch-floor-ratio: what Scripts/tcp-sync-floor.c measures, in this \
+            process, a round after each tcp-1ch round: two threads play sequential payments over \
+            loopback TCP, each side spinning for this run's sign (client) or verify (server) time, \
+            then writing one 4 KiB block into its own preallocated file with O_DSYNC|O_DIRECT (as the \
+            payment journal writes a payment), then sending 86 B \
+            (client) or 6 B (server). It is tcp-1ch's two durable writes and round trip with the \
+            signature work spun and nothing else: the machine's limit for tcp-1ch at that moment. \
+            The ratio is tcp-1ch ÷ tcp-1ch-floor.
+
             tcp-1ch-pipelined: the same with up to 64 payments in flight on the one connection.
 
             tcp-100ch: 100 channels over loopback TCP paying at once, aggregate payments/s.

@@ -40,7 +40,7 @@ enum BenchSuite {
             ManagerFigure(channels: settings.concurrentChannels),
             StoreScalingFigure(settledCounts: settings.settledChannelCounts),
             ServerMemoryFigure(),
-            TCPPaymentFigure(name: "tcp-1ch", channels: 1, inFlight: 1),
+            TCPPaymentFigure(name: "tcp-1ch", channels: 1, inFlight: 1, syncFloor: true),
             TCPPaymentFigure(name: "tcp-1ch-pipelined", channels: 1, inFlight: 64),
             TCPPaymentFigure(
                 name: "tcp-\(settings.concurrentChannels)ch", channels: settings.concurrentChannels, inFlight: 1),

@@ -29,8 +29,11 @@ struct TCPPaymentFigure: BenchFigure {
     var nodes = 1
     /// TLS on every connection (`tcp-1ch-tls`, `tcp-100ch-tls`): see ``TCPBench/init(directory:coins:coinValue:postgres:nodes:tls:)``.
     var tls = false
+    /// Also measure ``SyncFloor`` (`NAME-floor`), a round of it after each round of this figure,
+    /// and this figure's ratio to it (`NAME-floor-ratio`).
+    var syncFloor = false
 
-    var names: [String] { [name] }
+    var names: [String] { syncFloor ? [name, name + "-floor", name + "-floor-ratio"] : [name] }
 
     func run(_ context: BenchContext) async throws -> [BenchResult] {
         let settings = context.settings
@@ -39,12 +42,15 @@ struct TCPPaymentFigure: BenchFigure {
         let channelSatoshis = BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 2) + 100_000
         let scratch = try context.scratch()
         defer { scratch.remove() }
+        let floorBed = syncFloor ? try SyncFloor(directory: scratch.path) : nil
         let bed = try await TCPBench(
             directory: scratch.path, coins: channels, coinValue: try Amount(satoshis: channelSatoshis + 100_000),
             postgres: postgres, nodes: nodes, tls: tls)
         do {
-            let (rate, batching) = try await measure(
-                bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis))
+            let (rates, batching, floorRates) = try await measure(
+                bed, perChannel: perChannel, repeats: repeats, value: try Amount(satoshis: channelSatoshis),
+                floorBed: floorBed, floor: context.floor)
+            let rate = BenchTiming.median(rates)
             await bed.shutdown()
             let shape =
                 channels == 1
@@ -52,23 +58,26 @@ struct TCPPaymentFigure: BenchFigure {
                     + (inFlight == 1 ? "each awaiting its ack" : "up to \(inFlight) in flight")
                 : "\(channels) channels at once, \(perChannel) sequential payments each/round"
                     + (nodes > 1 ? " over \(nodes) server nodes" : "")
-            return [
-                .throughput(
-                    name, rate, floor: context.floor,
-                    detail:
-                        "\(shape), loopback TCP\(bed.tlsDescription), \(bed.storesDescription), \(bed.groupsDescription), \(batching)"
-                )
-            ]
+            let result = BenchResult.throughput(
+                name, rate, floor: context.floor,
+                detail:
+                    "\(shape), loopback TCP\(bed.tlsDescription), \(bed.storesDescription), \(bed.groupsDescription), \(batching)"
+            )
+            guard !floorRates.isEmpty else { return [result] }
+            return [result]
+                + SyncFloor.results(
+                    of: name, rates: rates, floorRates: floorRates, perRound: perChannel, floor: context.floor)
         } catch {
             await bed.shutdown()
             throw error
         }
     }
 
-    /// The median rate, and how the stores grouped their commits over the rounds.
-    private func measure(_ bed: TCPBench, perChannel: Int, repeats: Int, value: Amount) async throws -> (
-        Double, String
-    ) {
+    /// The measured rounds' rates, how the stores grouped their commits over the rounds, and
+    /// with `floorBed` the rates of a ``SyncFloor`` round run after each measured round.
+    private func measure(
+        _ bed: TCPBench, perChannel: Int, repeats: Int, value: Amount, floorBed: SyncFloor?, floor: BenchFloor
+    ) async throws -> ([Double], String, [Double]) {
         let sessions = try await bed.openChannels(channels, value: value)
         let serverBefore = bed.serverStatistics()
         let clientBefore = bed.managers.clientStore.benchStatistics
@@ -76,7 +85,9 @@ struct TCPPaymentFigure: BenchFigure {
         // Every channel's round split among its in-flight tasks, as evenly as it goes.
         let workers = max(1, min(inFlight, perChannel))
         let shares = (0..<workers).map { perChannel / workers + ($0 < perChannel % workers ? 1 : 0) }
-        let rate = try await BenchTiming.medianAfterWarmUp(repeats: repeats) {
+        var rates: [Double] = []
+        var floorRates: [Double] = []
+        for round in 0...max(1, repeats) {  // round 0 warms up
             let seconds = try await BenchTiming.secondsAsync {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for session in sessions {
@@ -89,8 +100,14 @@ struct TCPPaymentFigure: BenchFigure {
                     try await group.waitForAll()
                 }
             }
-            return Double(sessions.count * perChannel) / seconds
+            if let floorBed {
+                let floorRate = try await floorBed.round(
+                    payments: perChannel, clientSpinMicros: floor.signMicros, serverSpinMicros: floor.verifyMicros)
+                if round > 0 { floorRates.append(floorRate) }
+            }
+            if round > 0 { rates.append(Double(sessions.count * perChannel) / seconds) }
         }
+        let rate = BenchTiming.median(rates)
         let batching = ManagerMeasurement(
             paymentsPerSecond: rate,
             serverWritesPerCommit: ManagerRun.writesPerCommit(from: serverBefore, to: bed.serverStatistics()),
@@ -104,7 +121,7 @@ struct TCPPaymentFigure: BenchFigure {
         // every channel.
         let paid = try Amount(satoshis: BenchSettings.paymentSatoshis * Int64((repeats + 1) * perChannel + 1))
         for session in sessions { try await bed.managers.checkDurable(session, paidToServer: paid) }
-        return (rate, batching)
+        return (rates, batching, floorRates)
     }
 }
 
