@@ -33,7 +33,7 @@ struct MetricsEndpointTests {
             let reopened = try #require(outcome["reopened"] as? Bool)
             if reopened { run.resumed += 1 } else { run.opened += 1 }
             if client.close { run.settled += 1 }
-            let acked = try #require(outcome["paid_acked"] as? Int)
+            let acked = try #require(outcome["run_acked_sats"] as? Int)
             run.paidSatoshis += acked
             run.payments += acked / 1000
         }
@@ -129,5 +129,31 @@ struct MetricsEndpointTests {
                 #expect(scrape.text.contains("# HELP \(name) "))
             }
         }
+    }
+
+    @Test(
+        "on PostgreSQL: the store's commits are counted and timed, and /healthz commits there",
+        .enabled(if: ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"]?.isEmpty == false))
+    func postgresCommits() async throws {
+        let scratch = try ScratchDirectory()
+        let server = try RunningServer(
+            directory: scratch.path + "/server",
+            extraArguments: ["--store", try PostgresStoreCLITests.freshStoreURL(), "--metrics", "127.0.0.1:0"])
+        defer { server.stop() }
+        let endpoint = try OperationsEndpoint(server)
+        #expect(try await endpoint.get("/healthz") == (200, "ok\n"))
+        let result = try PaychanProcess.run([
+            "client", "--server", server.address, "--dir", scratch.path + "/client", "--channel-value", "200000",
+            "--amount", "1000", "--payments", "5",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let scrape = try await endpoint.scrape()
+        #expect(scrape["paychan_server_payments_received_total"] == 6)
+        let commits = try #require(scrape["paychan_store_commits_total{store=\"postgres\"}"])
+        #expect(commits >= 6)
+        #expect(scrape["paychan_store_commit_duration_seconds_count{store=\"postgres\"}"] == commits)
+        #expect(scrape["paychan_store_commit_failures_total{store=\"postgres\"}"] == 0)
+        #expect(scrape["paychan_store_commits_total{store=\"sqlite\"}"] == nil)
+        #expect(server.stop() == 0)
     }
 }

@@ -7,6 +7,8 @@ import Testing
 struct OperationsEndpoint {
     let address: String
 
+    init(address: String) { self.address = address }
+
     /// For a server started with `--metrics 127.0.0.1:0`: reads its `metrics on HOST:PORT` line.
     init(_ server: RunningServer) throws {
         let line = server.nextLine()
