@@ -76,6 +76,12 @@ public struct PaymentTransaction: Sendable {
         do { signature = try TransactionSignature(encoded: encoded) } catch {
             throw .badTransaction("payment signature refused: \(error)")
         }
+        try verify(signature, change: change, clientKey: clientKey)
+    }
+
+    /// Checks a decoded payment signature: the sighash type the change requires, and valid for
+    /// the locally rebuilt payment transaction.
+    public func verify(_ signature: TransactionSignature, change: Amount, clientKey: PublicKey) throws(ChannelError) {
         guard signature.sighashType == Self.sighashType(change: change) else {
             throw .badTransaction(
                 "New payment signature was not signed with the right SIGHASH flags: \(signature.sighashType)")

@@ -151,7 +151,7 @@ extension ServerChannel {
             clientOutputScript: clientOutputScript,
             expiry: terms.expiry, bestValueToServer: .zero, bestSignature: [], state: .opening)
         var channel = try OpenServerChannel(record: record, key: newChannelKey, payoutScript: config.payoutScript)
-        let initial = try checkPayment(message.initialPayment, on: channel)
+        let initial = try checkPayment(message.initialPayment, on: channel, initial: true)
         guard initial.valueToServer >= config.minPayment else {
             throw ChannelError(
                 .badTransaction, "initial payment \(initial.valueToServer) is below the minimum \(config.minPayment)",

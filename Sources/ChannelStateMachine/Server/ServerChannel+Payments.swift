@@ -7,9 +7,21 @@ struct CheckedPayment {
 }
 
 extension ServerChannel {
-    /// Checks an `UpdatePayment` against an open channel: change within the channel value,
-    /// never going up, not dust unless zero, and a signature valid for the rebuilt payment.
-    func checkPayment(_ payment: UpdatePayment, on channel: OpenServerChannel) throws(ChannelError) -> CheckedPayment {
+    /// Checks an `UpdatePayment` against an open channel, in bitcoinj's order: the signature
+    /// decodes (strict DER, a defined sighash byte; low S, where Paychan is stricter than
+    /// bitcoinj), then the change is within the channel value, never going up, not dust unless
+    /// zero, and the signature is valid for the rebuilt payment.
+    ///
+    /// A signature that does not decode is `SYNTAX_ERROR` in `UPDATE_PAYMENT` and
+    /// `BAD_TRANSACTION` as `PROVIDE_CONTRACT`'s initial payment, as bitcoinj's server answers.
+    func checkPayment(_ payment: UpdatePayment, on channel: OpenServerChannel, initial: Bool = false)
+        throws(ChannelError) -> CheckedPayment
+    {
+        let signature: TransactionSignature
+        do { signature = try TransactionSignature(encoded: payment.signature) } catch {
+            let code: ErrorCode = initial || error == .highS ? .badTransaction : .syntaxError
+            throw ChannelError(code, "payment signature refused: \(error)")
+        }
         let record = channel.record
         let change: Amount
         do { change = try Amount(satoshis: payment.clientChangeValue) } catch {
@@ -27,7 +39,7 @@ extension ServerChannel {
         if change != .zero, TransactionOutput(value: change, scriptPubKey: record.clientOutputScript).isDust() {
             throw .badTransaction("Attempt to refund negative value or value too small to be accepted by the network")
         }
-        try channel.payment.verify(signature: payment.signature, change: change, clientKey: record.clientPublicKey)
+        try channel.payment.verify(signature, change: change, clientKey: record.clientPublicKey)
         return CheckedPayment(change: change, valueToServer: valueToServer)
     }
 

@@ -171,8 +171,21 @@ let serverHostileCases: [ServerHostileCase] =
                     initial: UpdatePayment(
                         clientChangeValue: honest.clientChangeValue, signature: Honest.highS(honest.signature))))
         },
-        .init("non-DER payment signature (padded R)", .open(v1, payments: 1), badTx) { c in
+        // A payment signature bitcoinj cannot decode (not strict DER, an undefined sighash byte) is
+        // its SignatureDecodeException: SYNTAX_ERROR, checked before the change; in the initial
+        // payment, BAD_TRANSACTION. High S decodes in bitcoinj; Paychan refuses it as a bad payment.
+        .init("non-DER payment signature (padded R)", .open(v1, payments: 1), syntax) { c in
             payment(c, signature: Honest.paddedR(nextSignature(c)))
+        },
+        .init("non-DER payment signature and change above the channel value", .open(v2, payments: 1), syntax) { c in
+            payment(c, signature: Honest.paddedR(nextSignature(c)), change: amount(Honest.channelValue.satoshis + 1))
+        },
+        .init("non-DER initial payment signature", .initiated(v2), badTx) { c in
+            let honest = c.update()
+            return msg(
+                c.provideContract(
+                    initial: UpdatePayment(
+                        clientChangeValue: honest.clientChangeValue, signature: Honest.paddedR(honest.signature))))
         },
         .init("payment signed SIGHASH_ALL", .open(v2, payments: 1), badTx) { c in
             payment(c, signature: c.update(type: .all).signature)
@@ -187,7 +200,7 @@ let serverHostileCases: [ServerHostileCase] =
             let signature = Honest.clientKey.sign(sighash: c.payment.sighash(change: .zero), type: .singleAnyoneCanPay)
             return payment(c, signature: signature.encoded, change: .zero)
         },
-        .init("payment with an undefined sighash byte", .open(v2, payments: 1), badTx) { c in
+        .init("payment with an undefined sighash byte", .open(v2, payments: 1), syntax) { c in
             payment(c, signature: Honest.retyped(nextSignature(c), 0x00))
         },
         .init("payment signed by the wrong key", .open(v2, payments: 2), badTx) { c in

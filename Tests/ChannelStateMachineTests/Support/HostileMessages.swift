@@ -126,10 +126,10 @@ extension HostileMessages {
                 code: .badTransaction,
                 bytes: provideContract(payment: updatePaymentPayload(change: 999_000, signature: noSignature))),
             MalformedMessage(
-                name: "UPDATE_PAYMENT with an empty signature", type: .updatePayment, code: .badTransaction,
+                name: "UPDATE_PAYMENT with an empty signature", type: .updatePayment, code: .syntaxError,
                 bytes: updatePayment(signature: noSignature)),
             MalformedMessage(
-                name: "UPDATE_PAYMENT with an 81-byte signature", type: .updatePayment, code: .badTransaction,
+                name: "UPDATE_PAYMENT with an 81-byte signature", type: .updatePayment, code: .syntaxError,
                 bytes: updatePayment(signature: [UInt8](repeating: 0x30, count: 81))),
             MalformedMessage(
                 name: "UPDATE_PAYMENT with change 2^64-1", type: .updatePayment, code: .badTransaction,

@@ -37,11 +37,13 @@ enum WireValidation {
         }
     }
 
-    /// A signature of sane length (see ``WireLimits/signatureLengths``).
+    /// A signature of sane length (see ``WireLimits/signatureLengths``). Refused with
+    /// `SYNTAX_ERROR` in `UPDATE_PAYMENT` (bitcoinj's server answers a payment signature it cannot
+    /// decode so), `BAD_TRANSACTION` elsewhere (the initial payment, the refund's signature).
     static func signature(_ bytes: [UInt8], field: String, messageType: MessageType) throws(WireError) -> [UInt8] {
         guard WireLimits.signatureLengths.contains(bytes.count) else {
             throw WireError(
-                reason: .invalidSignature, code: .badTransaction,
+                reason: .invalidSignature, code: messageType == .updatePayment ? .syntaxError : .badTransaction,
                 explanation: "\(field) is \(bytes.count) bytes, outside \(WireLimits.signatureLengths)",
                 messageType: messageType)
         }
