@@ -63,7 +63,7 @@ extension ChannelTCPSuite {
 
         @Test("an idle connection is closed; a new TCP connection reopens the channel")
         func reopenAfterIdleClose() async throws {
-            let tcp = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(5), idleTimeout: .milliseconds(300))
+            let tcp = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(5), idleTimeout: .seconds(2))
             let bed = try await TCPTestbed(tcp: tcp)
             let first = try await bed.connect()
             let opened = try await first.open(value: Self.sats(500_000))

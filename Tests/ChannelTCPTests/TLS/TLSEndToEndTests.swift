@@ -22,7 +22,7 @@ extension ChannelTCPSuite {
             let tls =
                 verification == .caSigned
                 ? try ClientTLSConfiguration.trusting(certificates.authority) : try .pinning(issued)
-            let idle = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(10), idleTimeout: .milliseconds(300))
+            let idle = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(10), idleTimeout: .seconds(2))
             let bed = try await TCPTestbed(tls: issued, tcp: idle)
 
             let first = try await bed.connect(tls: tls)
@@ -51,7 +51,7 @@ extension ChannelTCPSuite {
         @Test("a channel opened over TLS is not offered over plain TCP, nor to another TLS identity")
         func channelsBoundToIdentity() async throws {
             let certificates = try TestCertificates()
-            let idle = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(10), idleTimeout: .milliseconds(300))
+            let idle = ChannelTCPServer.Configuration(handshakeTimeout: .seconds(10), idleTimeout: .seconds(2))
             let bed = try await TCPTestbed(tls: certificates.server, tcp: idle, coins: 3)
             let caVerified = try ClientTLSConfiguration.trusting(certificates.authority)
             let tlsSession = try await bed.connect(tls: caVerified)
