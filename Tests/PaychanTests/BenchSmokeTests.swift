@@ -53,6 +53,7 @@ struct BenchSmokeTests {
         let notThroughput = [
             "store-scaling-ratio", "server-rss-per-channel-kib", "tcp-open-v2-ms-p50", "tcp-open-v2-ms-p99",
             "tcp-1ch-floor-ratio",
+            "tcp-100ch-tls-ratio",
         ]
         for name in notThroughput {
             let result = try #require(byName[name], "\(name) missing")

@@ -57,6 +57,10 @@ struct BenchCommand: AsyncParsableCommand {
             tcp-1ch-tls, tcp-100ch-tls: tcp-1ch and tcp-100ch over TLS 1.3 (a P-256 self-signed \
             certificate made for the run, the client pinning its key).
 
+            tcp-100ch-tls-ratio: tcp-100ch-tls ÷ tcp-100ch measured in alternating rounds on a \
+            plain and a TLS setup side by side (the median of the rounds' ratios), so that the \
+            host's load changes hit both alike. 1.0: TLS costs nothing.
+
             tcp-1ch-postgres (with --postgres URL, or PAYCHAN_POSTGRES_URL): tcp-1ch with the \
             server's store on PostgreSQL (synchronous_commit on: every acknowledged payment \
             committed), in a schema of its own dropped afterwards; the client's stays SQLite.

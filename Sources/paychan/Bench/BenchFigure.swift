@@ -48,6 +48,7 @@ enum BenchSuite {
             TCPPaymentFigure(
                 name: "tcp-\(settings.concurrentChannels)ch-tls", channels: settings.concurrentChannels, inFlight: 1,
                 tls: true),
+            TLSCostFigure(channels: settings.concurrentChannels),
             TCPOpenLatencyFigure(),
         ]
         if let postgres = settings.postgres {

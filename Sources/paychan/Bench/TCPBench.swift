@@ -73,6 +73,26 @@ struct TCPPaymentFigure: BenchFigure {
         }
     }
 
+    /// One round: every session pays its `shares` (one task per share, each awaiting its acks
+    /// in turn) from `bed`'s client loop; returns the payments/s.
+    static func round(_ sessions: [ClientSession], shares: [Int], amount: Amount, on bed: TCPBench) async throws
+        -> Double
+    {
+        let seconds = try await BenchTiming.secondsAsync {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for session in sessions {
+                    for share in shares {
+                        group.addTask(executorPreference: bed.clientExecutor) {
+                            for _ in 0..<share { try await session.pay(amount) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        return Double(sessions.count * shares.reduce(0, +)) / seconds
+    }
+
     /// The measured rounds' rates, how the stores grouped their commits over the rounds, and
     /// with `floorBed` the rates of a ``SyncFloor`` round run after each measured round.
     private func measure(
@@ -88,24 +108,13 @@ struct TCPPaymentFigure: BenchFigure {
         var rates: [Double] = []
         var floorRates: [Double] = []
         for round in 0...max(1, repeats) {  // round 0 warms up
-            let seconds = try await BenchTiming.secondsAsync {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for session in sessions {
-                        for share in shares {
-                            group.addTask(executorPreference: bed.clientExecutor) {
-                                for _ in 0..<share { try await session.pay(amount) }
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
+            let rate = try await Self.round(sessions, shares: shares, amount: amount, on: bed)
             if let floorBed {
                 let floorRate = try await floorBed.round(
                     payments: perChannel, clientSpinMicros: floor.signMicros, serverSpinMicros: floor.verifyMicros)
                 if round > 0 { floorRates.append(floorRate) }
             }
-            if round > 0 { rates.append(Double(sessions.count * perChannel) / seconds) }
+            if round > 0 { rates.append(rate) }
         }
         let rate = BenchTiming.median(rates)
         let batching = ManagerMeasurement(
