@@ -6,6 +6,17 @@ import Testing
 struct ClientMetricsTests {
     @Test("while the client pays: its payments, satoshis and latencies add up, and promtool accepts them")
     func scrapedWhilePaying() async throws {
+        // A test process starved of CPU (a full parallel run on 2 cores) may first look after the
+        // client has made all its payments and closed its endpoint; then the run is made again.
+        for attempt in 1...3 {
+            if try await Self.scrapeOneRun() { return }
+            print("paychan client --metrics: the client was done before it could be scraped (attempt \(attempt))")
+        }
+        Issue.record("the client was done before it could be scraped, three times")
+    }
+
+    /// One client run scraped while it pays; false when the client was done before the first scrape.
+    private static func scrapeOneRun() async throws -> Bool {
         let scratch = try ScratchDirectory()
         let server = try RunningServer(directory: scratch.path + "/server")
         defer { server.stop() }
@@ -29,7 +40,13 @@ struct ClientMetricsTests {
             if address == nil { try await Task.sleep(for: .milliseconds(5)) }
         }
         let endpoint = OperationsEndpoint(address: try #require(address))
-        #expect(try await endpoint.get("/healthz") == (200, "ok\n"))
+        let health: (status: UInt, body: String)
+        do { health = try await endpoint.get("/healthz") } catch {
+            client.waitUntilExit()
+            guard client.terminationStatus == 0 else { throw error }
+            return false
+        }
+        #expect(health.status == 200 && health.body == "ok\n")
 
         // Scrape until payments are under way; each scrape is consistent in itself.
         var seen: [Double] = []
@@ -44,6 +61,12 @@ struct ClientMetricsTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(seen == seen.sorted())
+        if (seen.last ?? 0) < 100 {
+            _ = output.fileHandleForReading.readDataToEndOfFile()
+            client.waitUntilExit()
+            // Done before 100 payments were seen: this process was starved; another run.
+            if client.terminationStatus == 0 { return false }
+        }
         #expect((seen.last ?? 0) >= 100, "the client's payments were never seen under way: \(seen)")
 
         let json = output.fileHandleForReading.readDataToEndOfFile()
@@ -52,5 +75,6 @@ struct ClientMetricsTests {
         let outcome = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         let acked = try #require(outcome["run_acked_sats"] as? Int)
         #expect(Double(acked) >= (seen.last ?? 0) * 1000)
+        return true
     }
 }

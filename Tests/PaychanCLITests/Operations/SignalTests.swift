@@ -43,10 +43,24 @@ struct SignalTests {
 
     @Test("a second SIGTERM exits at once with status 130", .enabled(if: StoreLock.available))
     func secondSignal() async throws {
-        let scratch = try ScratchDirectory()
-        let (server, lock) = try await Self.stuckStopping(scratch, grace: "30")
+        // The shutdown waits for the locked store for up to its 5 s busy timeout; a test process
+        // starved of CPU for longer (a full parallel run on 2 cores) finds the server already
+        // stopped, and tries again.
+        var attempt = 0
+        var stuck: (RunningServer, StoreLock, ScratchDirectory)?
+        while stuck == nil, attempt < 3 {
+            attempt += 1
+            let scratch = try ScratchDirectory()
+            let (server, lock) = try await Self.stuckStopping(scratch, grace: "30")
+            if server.process.isRunning {
+                stuck = (server, lock, scratch)
+            } else {
+                lock.release()
+                print("the server finished stopping before the second signal could be sent (attempt \(attempt))")
+            }
+        }
+        let (server, lock, _) = try #require(stuck, "the shutdown was never seen waiting for the locked store")
         defer { lock.release() }
-        #expect(server.process.isRunning, "the shutdown should be waiting for the locked store")
         let sent = Date()
         kill(server.process.processIdentifier, SIGTERM)
         try await Self.waitForExit(server)
@@ -67,6 +81,7 @@ struct SignalTests {
         let stopping = try #require(Self.loggedAt(server, "second SIGTERM or SIGINT exits at once"))
         let gaveUp = try #require(Self.loggedAt(server, "shutdown took longer than"), "\(server.log)")
         let took = gaveUp.timeIntervalSince(stopping)
-        #expect(took >= 3 && took < 3.5, "gave up \(took) s after the signal")
+        // Read from the server's own log; a CPU-starved machine may delay it a little.
+        #expect(took >= 3 && took < 5, "gave up \(took) s after the signal")
     }
 }
