@@ -48,24 +48,35 @@ struct ClientMetricsTests {
         }
         #expect(health.status == 200 && health.body == "ok\n")
 
-        // Scrape until payments are under way; each scrape is consistent in itself.
-        var seen: [Double] = []
-        for _ in 0..<400 where client.isRunning && (seen.last ?? 0) < 100 {
+        // Scrape until payments are under way. A scrape reads one counter after another while the
+        // client pays, so its counters need not agree with each other; each only grows, and a
+        // payment's satoshis and latency are counted after the payment itself, so neither can
+        // pass the payments that the next scrape reads.
+        var scrapes: [(payments: Double, satoshis: Double, latencies: Double)] = []
+        var seen: [Double] { scrapes.map(\.payments) }
+        for _ in 0..<400 where client.isRunning && (scrapes.last?.payments ?? 0) < 100 {
             guard let scrape = try? await endpoint.scrape() else { break }
             // The client's counters are made with its manager, after its endpoint is up: a scrape
             // before then (a slow start) has none of them yet, one in between not all of them.
-            guard let payments = scrape["paychan_client_payments_acknowledged_total"] else {
+            guard let payments = scrape["paychan_client_payments_acknowledged_total"],
+                let satoshis = scrape["paychan_client_paid_satoshis_total"],
+                let latencies = scrape["paychan_client_payment_duration_seconds_count"]
+            else {
                 try await Task.sleep(for: .milliseconds(10))
                 continue
             }
-            #expect((scrape["paychan_client_paid_satoshis_total"] ?? 0) == payments * 1000)
-            #expect((scrape["paychan_client_payment_duration_seconds_count"] ?? -1) <= payments)
+            #expect(satoshis.truncatingRemainder(dividingBy: 1000) == 0)
             if payments > 0 { #expect(scrape["paychan_client_channels_opened_total"] == 1) }
             if payments > 0, MetricsScrape.promtoolInstalled { #expect(try scrape.promtoolProblems() == nil) }
-            seen.append(payments)
+            scrapes.append((payments, satoshis, latencies))
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(seen == seen.sorted())
+        for (earlier, later) in zip(scrapes, scrapes.dropFirst()) {
+            #expect(earlier.payments <= later.payments && earlier.satoshis <= later.satoshis)
+            #expect(earlier.latencies <= later.latencies)
+            #expect(earlier.satoshis <= later.payments * 1000, "satoshis counted for payments not yet counted")
+            #expect(earlier.latencies <= later.payments, "latencies counted for payments not yet counted")
+        }
         if (seen.last ?? 0) < 100 {
             _ = output.fileHandleForReading.readDataToEndOfFile()
             client.waitUntilExit()
@@ -79,7 +90,8 @@ struct ClientMetricsTests {
         #expect(client.terminationStatus == 0)
         let outcome = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         let acked = try #require(outcome["run_acked_sats"] as? Int)
-        #expect(Double(acked) >= (seen.last ?? 0) * 1000)
+        #expect(acked >= 3_000 * 1_000)
+        #expect(Double(acked) >= (scrapes.last?.satoshis ?? 0))
         return true
     }
 }
