@@ -109,18 +109,27 @@ struct PostgresClaimsTests {
                     return true
                 }
             }
-            guard let first = await refusedToB() else { decided = false; return }
+            guard let first = await refusedToB() else {
+                decided = false
+                return
+            }
             #expect(first, "node b was granted a claim that node a held")
             // Renewals keep it: three heartbeats over a lease and more.
             for _ in 0..<4 {
                 try await Task.sleep(nanoseconds: 900_000_000)
                 let renewing = ContinuousClock.now
                 let lost = try await a.renew([claimA])
-                if !lost.isEmpty, !leaseSurely(heldSince: granted) { decided = false; return }
+                if !lost.isEmpty, !leaseSurely(heldSince: granted) {
+                    decided = false
+                    return
+                }
                 #expect(lost.isEmpty, "a renewal within the lease lost the claim")
                 granted = renewing
             }
-            guard let second = await refusedToB() else { decided = false; return }
+            guard let second = await refusedToB() else {
+                decided = false
+                return
+            }
             #expect(second, "node b was granted a claim that node a renewed")
             try await Task.sleep(nanoseconds: (lease * 1_000 + 300) * 1_000_000)
             #expect(try await a.renew([claimA]) == [claimA])
@@ -217,7 +226,9 @@ struct PostgresClaimsTests {
         // B need not wait). A test process stalled that long proves nothing; the run is made again.
         for attempt in 1...3 {
             if try await Self.takeoverOnce() { return }
-            print("PostgreSQL channel claims: this process stalled past a lease before the write (attempt \(attempt)); again")
+            print(
+                "PostgreSQL channel claims: this process stalled past a lease before the write (attempt \(attempt)); again"
+            )
         }
         Issue.record("this test process stalled past a lease three times")
     }
