@@ -167,7 +167,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Runs the built `paychan` binary (the dependency makes sure it is built first).
-        .testTarget(name: "PaychanTests", dependencies: ["paychan"]),
+        .testTarget(name: "PaychanTests", dependencies: ["paychan", "PaychanTestSupport"]),
         // The Bitcoin Core adapter: recorded JSON-RPC exchanges replayed from a loopback server,
         // and live tests against a regtest bitcoind when PAYCHAN_BITCOIND names one.
         .testTarget(

@@ -9,7 +9,7 @@ import Testing
 /// client's seed wallet finds a coin the node's wallet sent it, funds a channel, pays 100 times
 /// and closes; the settlement reaches the node's mempool and is mined. Runs when
 /// `PAYCHAN_BITCOIND` names a bitcoind.
-@Suite(.enabled(if: BitcoindProcess.binaryFromEnvironment != nil))
+@Suite(.onDedicatedThreads, .enabled(if: BitcoindProcess.binaryFromEnvironment != nil))
 struct BitcoindChannelTests {
     @Test func channelLifeOnARegtestNode() async throws {
         let binary = try #require(BitcoindProcess.binaryFromEnvironment)

@@ -7,7 +7,7 @@ import Testing
 
 /// `--chain`, `--network` and the `--bitcoind-*` options of `paychan server` and `paychan client`:
 /// bad options exit 1, a node that cannot be reached exits 2, a node on another network exits 1.
-@Suite struct ChainOptionsTests {
+@Suite(.onDedicatedThreads, .onDedicatedThreads) struct ChainOptionsTests {
     private func scratch() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("paychan-chainopts-\(UUID())").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan client --server with several addresses, and --server-id", .serialized)
+@Suite("paychan client --server with several addresses, and --server-id", .onDedicatedThreads, .serialized)
 struct ClientFailoverTests {
     @Test("a dead address is passed over; the channel is stored under the --server text unless --server-id names it")
     func failoverAndIdentity() throws {

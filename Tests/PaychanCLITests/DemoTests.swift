@@ -1,8 +1,9 @@
 import BitcoinPrimitives
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan demo")
+@Suite("paychan demo", .onDedicatedThreads)
 struct DemoTests {
     @Test("demo --json: every transaction's inputs verify against the outputs they spend", arguments: ["1", "2"])
     func demoTransactionsVerify(version: String) throws {

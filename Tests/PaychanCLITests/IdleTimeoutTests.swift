@@ -1,10 +1,11 @@
 import BitcoinPrimitives
 import ChannelManager
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `paychan server --idle-timeout`, on a real server process.
-@Suite("paychan server --idle-timeout", .serialized)
+@Suite("paychan server --idle-timeout", .onDedicatedThreads, .serialized)
 struct IdleTimeoutTests {
     @Test(
         "a silent connection with an open channel is closed after --idle-timeout, not before; the channel stays stored open and is resumed"

@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan load: many connections against a paychan server process")
+@Suite("paychan load: many connections against a paychan server process", .onDedicatedThreads)
 struct LoadTests {
     @Test("1,000 connections, 100 paying: no errors, payments counted, server store matches, memory read")
     func thousandConnections() throws {

@@ -8,7 +8,7 @@ import Testing
 /// `paychan client --funding`: refused (exit 1) when malformed or without `--chain bitcoind`;
 /// on a regtest bitcoind (when `PAYCHAN_BITCOIND` names one), a channel funded by the node's
 /// own wallet is opened, paid and closed by `paychan server` and `paychan client` processes.
-@Suite struct NodeWalletFundingCLITests {
+@Suite(.onDedicatedThreads, .onDedicatedThreads) struct NodeWalletFundingCLITests {
     @Test func badFundingOptionsExitOne() throws {
         let scratch = try ScratchDirectory()
         let cases: [([String], String)] = [

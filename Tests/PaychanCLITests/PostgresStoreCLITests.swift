@@ -1,10 +1,11 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `paychan server`, `channels` and `close` with `--store postgres://…`: real processes on the
 /// database `PAYCHAN_POSTGRES_URL` names (skipped without), each test in a schema of its own.
 @Suite(
-    "paychan with its channels in PostgreSQL", .serialized,
+    "paychan with its channels in PostgreSQL", .onDedicatedThreads, .serialized,
     .enabled(if: ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"]?.isEmpty == false))
 struct PostgresStoreCLITests {
     /// The test database's URL with a fresh schema.

@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan client --progress", .serialized)
+@Suite("paychan client --progress", .onDedicatedThreads, .serialized)
 struct ProgressTests {
     @Test("one line per step: opened, each acknowledged payment with the channel's total, closing, settled")
     func progressLines() throws {

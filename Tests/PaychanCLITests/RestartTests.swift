@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan processes killed and restarted", .serialized)
+@Suite("paychan processes killed and restarted", .onDedicatedThreads, .serialized)
 struct RestartTests {
     @Test(
         "v1 and v2: the client process is SIGKILLed mid-payments, the next run reopens and pays on",

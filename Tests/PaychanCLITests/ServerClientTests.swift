@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan server and paychan client as real processes", .serialized)
+@Suite("paychan server and paychan client as real processes", .onDedicatedThreads, .serialized)
 struct ServerClientTests {
     @Test("open, pay, reopen, close; channels lists both roles; the tx log has every broadcast")
     func payReopenClose() throws {

@@ -1,8 +1,9 @@
 import Foundation
 import PaychanTLSTestSupport
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan server --tls-cert and paychan client --tls as real processes", .serialized)
+@Suite("paychan server --tls-cert and paychan client --tls as real processes", .onDedicatedThreads, .serialized)
 struct TLSCommandTests {
     /// Channels listed by `paychan channels` on the client's directory.
     static func clientChannels(_ directory: String) throws -> [[String: Any]] {

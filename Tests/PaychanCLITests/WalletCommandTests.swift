@@ -1,9 +1,10 @@
 import BitcoinPrimitives
 import ChannelManager
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan wallet address, balance and send as real processes", .serialized)
+@Suite("paychan wallet address, balance and send as real processes", .onDedicatedThreads, .serialized)
 struct WalletCommandTests {
     @Test("address: a fresh bech32 P2WPKH address of the network each time")
     func addresses() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// Runs the built `paychan bench --quick --json` and checks that every figure came out.
@@ -6,7 +7,7 @@ import Testing
 /// The binary is the one `swift build` put next to this test bundle (the test target depends
 /// on the `paychan` target so that it is built first). In a debug build the figures mean
 /// nothing; this only checks that the bench code path runs end to end and reports sensibly.
-@Suite("paychan bench")
+@Suite("paychan bench", .onDedicatedThreads)
 struct BenchSmokeTests {
     @Test("bench --quick --json reports the floor and every figure, all positive")
     func quickJSON() throws {

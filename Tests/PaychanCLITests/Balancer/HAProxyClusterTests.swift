@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// Two live `paychan server` nodes on one PostgreSQL store behind Debian's HAProxy (round robin):
@@ -6,7 +7,7 @@ import Testing
 /// in the middle of a run, and the next reopen through HAProxy is resumed by the other node with
 /// every acknowledged payment kept.
 @Suite(
-    "Two live server nodes on one PostgreSQL store behind HAProxy", .serialized,
+    "Two live server nodes on one PostgreSQL store behind HAProxy", .onDedicatedThreads, .serialized,
     .enabled(
         if: HAProxyBalancer.binary != nil,
         "haproxy is not installed (Scripts/test installs Debian's haproxy; apt-get install haproxy)"),

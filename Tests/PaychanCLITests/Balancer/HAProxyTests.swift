@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan client through a real TCP load balancer (Debian's HAProxy)", .serialized)
+@Suite("paychan client through a real TCP load balancer (Debian's HAProxy)", .onDedicatedThreads, .serialized)
 struct HAProxyTests {
     /// Runs `paychan client` with a 300,000-satoshi channel and 1,000-satoshi payments, and `arguments`.
     private static func client(_ arguments: [String], dir: String) throws -> PaychanProcess.Result {

@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Synchronization
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// pay more than it signed, no process may end on a signal, and no (channel, fencing token) may
 /// have writes from two nodes.
 @Suite(
-    "Database faults under two server nodes", .serialized,
+    "Database faults under two server nodes", .onDedicatedThreads, .serialized,
     .enabled(if: ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"]?.isEmpty == false))
 struct DatabaseFaultTests {
     @Test(

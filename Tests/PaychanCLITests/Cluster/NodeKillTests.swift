@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Synchronization
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// written by two nodes under one claim. `PAYCHAN_NODE_KILLS` sets the number of kills (12 by
 /// default, for CI; the issue asks for 60 or more).
 @Suite(
-    "Three server nodes on one database, killed at random", .serialized,
+    "Three server nodes on one database, killed at random", .onDedicatedThreads, .serialized,
     .enabled(if: ProcessInfo.processInfo.environment["PAYCHAN_POSTGRES_URL"]?.isEmpty == false))
 struct NodeKillTests {
     static let kills = Int(ProcessInfo.processInfo.environment["PAYCHAN_NODE_KILLS"] ?? "") ?? 12

@@ -2,11 +2,12 @@ import BitcoinPrimitives
 import ChannelManager
 import ChannelStateMachine
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// The real `paychan client` process against a scripted hostile server (issue 7): it refuses
 /// what it must, exits with the documented status, and keeps its money and its records.
-@Suite("paychan client against a hostile server")
+@Suite("paychan client against a hostile server", .onDedicatedThreads)
 struct ClientHostileTests {
     static let channelValue: Int64 = 1_000_000
     static let serverKey = (try? PrivateKey(secretBytes: [UInt8](repeating: 0x5E, count: 32)))!

@@ -8,7 +8,7 @@ import Testing
 /// Hostile peers against the real `paychan server` process (issue 7): for each, the answer the
 /// protocol gives, the server freeing what the peer held (its descriptors back to where they
 /// were), and honest clients paying meanwhile.
-@Suite("paychan server against hostile peers", .serialized)
+@Suite("paychan server against hostile peers", .onDedicatedThreads, .serialized)
 struct ServerHostileTests {
     /// A server, its descriptor count at rest, an honest client and its quiet payment rate.
     struct Bed: Sendable {

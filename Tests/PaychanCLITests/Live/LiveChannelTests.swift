@@ -3,11 +3,12 @@ import ChannelManager
 import ChannelStateMachine
 import Foundation
 import PaychanBitcoinCore
+import PaychanTestSupport
 import Testing
 
 /// The managers in this process on a real regtest `bitcoind` (run when `PAYCHAN_BITCOIND` names
 /// one): expiry, fee bumps and reorgs as Core judges them.
-@Suite("the managers' chain work on a real bitcoind", .enabled(if: LiveNode.enabled), .serialized)
+@Suite("the managers' chain work on a real bitcoind", .onDedicatedThreads, .enabled(if: LiveNode.enabled), .serialized)
 struct LiveChannelTests {
     static let value: Int64 = 1_000_000
 

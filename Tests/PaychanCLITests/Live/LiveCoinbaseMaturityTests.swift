@@ -1,12 +1,13 @@
 import BitcoinPrimitives
 import ChannelManager
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// A coinbase mined to the client's wallet on a real regtest `bitcoind` (run when
 /// `PAYCHAN_BITCOIND` names one): the wallet funds nothing from it before Core would take the
 /// spend.
-@Suite("a coinbase in the wallet on a real bitcoind", .enabled(if: LiveNode.enabled), .serialized)
+@Suite("a coinbase in the wallet on a real bitcoind", .onDedicatedThreads, .enabled(if: LiveNode.enabled), .serialized)
 struct LiveCoinbaseMaturityTests {
     @Test(
         "a coinbase mined to the client's wallet funds no channel before its 100th confirmation (a clear insufficient-funds refusal, nothing sent to Core), and one at 100"

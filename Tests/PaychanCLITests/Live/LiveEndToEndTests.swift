@@ -5,7 +5,7 @@ import PaychanTestSupport
 import Testing
 
 /// Two `paychan` processes on a real regtest `bitcoind` (run when `PAYCHAN_BITCOIND` names one).
-@Suite("paychan server and client on a real bitcoind", .enabled(if: LiveNode.enabled), .serialized)
+@Suite("paychan server and client on a real bitcoind", .onDedicatedThreads, .enabled(if: LiveNode.enabled), .serialized)
 struct LiveEndToEndTests {
     static let funding: Int64 = 10_000_000
     static let channelValue: Int64 = 1_000_000

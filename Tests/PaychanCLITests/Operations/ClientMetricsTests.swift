@@ -1,8 +1,9 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `paychan client --metrics`: the client's own counters, scraped while it pays.
-@Suite("paychan client --metrics")
+@Suite("paychan client --metrics", .onDedicatedThreads)
 struct ClientMetricsTests {
     @Test("while the client pays: its payments, satoshis and latencies add up, and promtool accepts them")
     func scrapedWhilePaying() async throws {

@@ -4,13 +4,14 @@ import ChannelStateMachine
 import ChannelTCP
 import Foundation
 import Logging
+import PaychanTestSupport
 import Synchronization
 import Testing
 
 /// `paychan server` stopped by SIGTERM while 100 channels pay through it: it exits 0 within its
 /// grace period, every payment it acknowledged is in its store, and the clients reopen their
 /// channels on its next start.
-@Suite("paychan server: SIGTERM during 100 channels' payments", .serialized)
+@Suite("paychan server: SIGTERM during 100 channels' payments", .onDedicatedThreads, .serialized)
 struct GracefulShutdownTests {
     static let channels = 100
     static let grace = 10.0

@@ -1,9 +1,10 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `/healthz` of `paychan server --metrics`: 503 while the store cannot commit, 200 again once it
 /// can.
-@Suite("paychan server --metrics: /healthz follows the store")
+@Suite("paychan server --metrics: /healthz follows the store", .onDedicatedThreads)
 struct HealthEndpointTests {
     @Test(
         "503 while another process holds the store's write lock, 200 once it lets go",

@@ -1,7 +1,8 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
-@Suite("paychan server --log-format and --log-level")
+@Suite("paychan server --log-format and --log-level", .onDedicatedThreads)
 struct LogFormatTests {
     @Test("json: every line of the log is one JSON object with time, level, label, message and source")
     func jsonLines() throws {

@@ -1,9 +1,10 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `paychan server --metrics`: the Prometheus exposition and `/healthz`, read over HTTP from a
 /// real server process while clients pay through it.
-@Suite("paychan server --metrics: /metrics and /healthz", .serialized)
+@Suite("paychan server --metrics: /metrics and /healthz", .onDedicatedThreads, .serialized)
 struct MetricsEndpointTests {
     /// What the clients of ``run(server:)`` did, from their own outputs.
     struct Run {

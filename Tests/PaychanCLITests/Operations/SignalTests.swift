@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// `paychan server`'s signals when its shutdown cannot finish (another process holds its store's
@@ -6,7 +7,8 @@ import Testing
 /// second signal exits at once, and without one the process still exits once the grace period is
 /// over. Times are read from the server's own JSON log (milliseconds), so that what is measured
 /// is the server's reaction, not how soon this busy test process notices its child's exit.
-@Suite("paychan server: a second signal, and a shutdown that overruns its grace period", .serialized)
+@Suite(
+    "paychan server: a second signal, and a shutdown that overruns its grace period", .onDedicatedThreads, .serialized)
 struct SignalTests {
     /// A server whose store is locked, sent SIGTERM: returns once it says it is stopping.
     private static func stuckStopping(_ scratch: ScratchDirectory, grace: String) async throws -> (

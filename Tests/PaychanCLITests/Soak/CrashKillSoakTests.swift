@@ -1,9 +1,10 @@
 import Foundation
+import PaychanTestSupport
 import Testing
 
 /// The crash-kill soak (see `CrashKillSoak`). `PAYCHAN_SOAK_KILLS` sets the kills per side
 /// (a few by default; docs/testing.md says how to run the full soak), `PAYCHAN_SOAK_SEED` the seed.
-@Suite("crash-kill soak: real paychan processes SIGKILLed at random moments", .serialized)
+@Suite("crash-kill soak: real paychan processes SIGKILLed at random moments", .onDedicatedThreads, .serialized)
 struct CrashKillSoakTests {
     @Test("the server is SIGKILLed during opens, payments and closes and restarted on the same directory and port")
     func serverKilled() throws {
