@@ -275,6 +275,22 @@ import Testing
         }
     }
 
+    /// Its owner's error path may drop a client without ``BitcoinCoreRPC/shutdown()``: its
+    /// `HTTPClient` is then shut down by the client itself (a running one released traps in a
+    /// debug build, ending this whole test process).
+    @Test func droppedWithoutShutdownClosesItself() async throws {
+        let port = try BitcoindProcess.freeLoopbackPort()
+        for _ in 0..<3 {
+            let rpc = try BitcoinCoreRPC(
+                configuration: RPCConfiguration(
+                    url: "http://127.0.0.1:\(port)", credentials: .userPassword(user: "u", password: "p"),
+                    connectTimeout: .milliseconds(300),
+                    retry: RetryPolicy(attempts: 1)))
+            await expectUnavailable(rpc)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+
     @Test func badURLIsRefused() {
         for url in ["127.0.0.1:8332", "ftp://host:1", "http://", "not a url"] {
             #expect(throws: RPCError.self) {

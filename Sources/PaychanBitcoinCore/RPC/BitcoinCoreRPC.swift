@@ -75,6 +75,13 @@ public final class BitcoinCoreRPC: Sendable {
         try? await client.shutdown()
     }
 
+    deinit {
+        // Dropped without ``shutdown()`` (an error path of its owner): close the connections
+        // anyway rather than leak them (and trap, in a debug build). The `HTTPClient` keeps
+        // itself alive until that is done; after a ``shutdown()`` this is refused, harmlessly.
+        if ownsClient { client.shutdown { _ in } }
+    }
+
     /// How many HTTP requests this client has sent (a batch counts once, each retry counts).
     public var requestsSent: Int { state.withLock { $0.calls } }
 

@@ -32,6 +32,17 @@ final class LiveNode: Sendable {
         let binary = try #require(BitcoindProcess.binaryFromEnvironment)
         let process = try await BitcoindProcess.start(binary: binary)
         do {
+            // Wait out the node's warm-up (RPC -28) first, which takes seconds while other
+            // tests start nodes too; the tests' own clients give up after 0.3 s.
+            var patient = configuration(process)
+            patient.retry = RetryPolicy(
+                attempts: 120, initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
+            let warmUp = try BitcoinCoreRPC(configuration: patient)
+            do { _ = try await warmUp.call("getblockchaininfo") } catch {
+                await warmUp.shutdown()
+                throw error
+            }
+            await warmUp.shutdown()
             let rpc = try BitcoinCoreRPC(configuration: configuration(process))
             var walletConfiguration = configuration(process)
             walletConfiguration.wallet = "node"
