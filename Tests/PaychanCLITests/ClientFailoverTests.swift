@@ -9,7 +9,7 @@ struct ClientFailoverTests {
         let scratch = try ScratchDirectory()
         let server = try RunningServer(directory: scratch.path + "/server")
         defer { server.stop() }
-        let dead = "127.0.0.1:\(try LoopbackPort.free())"
+        let dead = "127.0.0.1:\(try LoopbackPort.belowEphemeralRange())"
         let list = "\(dead),\(server.address)"
         let common = ["client", "--dir", scratch.path + "/client", "--channel-value", "200000", "--amount", "1000"]
 
@@ -38,7 +38,10 @@ struct ClientFailoverTests {
     @Test("every address dead: exit status 2 and each named; a malformed list: exit status 1")
     func failures() throws {
         let scratch = try ScratchDirectory()
-        let dead = ["127.0.0.1:\(try LoopbackPort.free())", "127.0.0.1:\(try LoopbackPort.free())"]
+        let dead = [
+            "127.0.0.1:\(try LoopbackPort.belowEphemeralRange())",
+            "127.0.0.1:\(try LoopbackPort.belowEphemeralRange())",
+        ]
         let common = ["client", "--dir", scratch.path, "--channel-value", "200000", "--amount", "1000"]
         let unreachable = try PaychanProcess.run(common + ["--server", dead.joined(separator: ",")])
         #expect(unreachable.status == 2, "\(unreachable.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 
 /// Debian's HAProxy as a TCP load balancer on 127.0.0.1, run in the foreground (`-db`) as a
 /// child process from a configuration written to a scratch directory: one frontend on a free
@@ -20,7 +21,7 @@ final class HAProxyBalancer {
     /// Starts HAProxy with `backends` (ports on 127.0.0.1, listened on or not) and waits until
     /// its frontend accepts connections.
     init(binary: String, directory: String, backends: [Int]) throws {
-        port = try LoopbackPort.free()
+        port = try LoopbackPort.belowEphemeralRange()
         let configFile = directory + "/haproxy.cfg"
         logFile = directory + "/haproxy.log"
         try Self.configuration(frontend: port, backends: backends).write(
@@ -89,47 +90,5 @@ final class HAProxyBalancer {
                 "backend nodes",
                 "    balance roundrobin",
             ] + servers).joined(separator: "\n") + "\n"
-    }
-}
-
-/// Ports on 127.0.0.1.
-enum LoopbackPort {
-    /// A port no one listens on now: bound to port 0 and let go (another process could take it
-    /// before it is used, which on a test machine it does not).
-    static func free() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(socket) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 }
-        }
-        let named = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound, named else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether something accepts a TCP connection on `port`.
-    static func accepts(_ port: Int) -> Bool {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = loopback(port: port)
-        return withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return address
     }
 }

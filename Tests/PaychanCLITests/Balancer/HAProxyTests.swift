@@ -20,7 +20,7 @@ struct HAProxyTests {
         let store = scratch.path + "/server"
         let node1 = try RunningServer(directory: store)
         // The second backend's port: nothing listens there until node 1 is gone.
-        let node2Port = try LoopbackPort.free()
+        let node2Port = try LoopbackPort.belowEphemeralRange()
         let balancer = try HAProxyBalancer(binary: haproxy, directory: scratch.path, backends: [node1.port, node2Port])
         let clientDir = scratch.path + "/client"
 
@@ -40,7 +40,7 @@ struct HAProxyTests {
 
         // Reopened through a failover list (a dead address, then node 1 directly) under the
         // balancer's name: the same channel again.
-        let dead = try LoopbackPort.free()
+        let dead = try LoopbackPort.belowEphemeralRange()
         let direct = try Self.client(
             [
                 "--server", "127.0.0.1:\(dead),\(node1.address)", "--server-id", balancer.address, "--payments", "1",

@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 import Synchronization
 
 /// `paychan server` nodes on fixed ports sharing one PostgreSQL store and one seed, which a
@@ -13,10 +14,12 @@ final class NodeCluster: @unchecked Sendable {
 
     /// `serverArguments` go to every node's `paychan server` besides its own.
     init(scratch: String, store: String, nodes: Int, lease: Int = 2, serverArguments: [String] = []) throws {
+        // Below the ephemeral range: a killed node starts again on its port, which no other
+        // test's connection can have taken meanwhile.
         self.scratch = scratch
         self.serverArguments = serverArguments
         self.store = store
-        ports = (0..<nodes).map { _ in Self.freePort() }
+        ports = try (0..<nodes).map { _ in try LoopbackPort.belowEphemeralRange() }
         self.lease = lease
         servers = Array(repeating: nil, count: nodes)
         try start(0)
@@ -124,22 +127,6 @@ final class NodeCluster: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init)
     }
 
-    private static func freePort() -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 /// How a `paychan server` process ended: its exit status, or the signal that ended it.
