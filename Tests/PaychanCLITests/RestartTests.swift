@@ -59,7 +59,9 @@ struct RestartTests {
     @Test("the server restarts between payments on the same port; the client reopens the channel")
     func serverRestarts() throws {
         let scratch = try ScratchDirectory()
-        let first = try RunningServer(directory: scratch.path + "/server")
+        // A port below the ephemeral range, free again for the restart below (see LoopbackPort).
+        let first = try RunningServer(
+            directory: scratch.path + "/server", listen: "127.0.0.1:\(try LoopbackPort.belowEphemeralRange())")
         let listen = first.address
         let clientDir = scratch.path + "/client"
         let common = ["client", "--server", listen, "--dir", clientDir, "--channel-value", "400000"]

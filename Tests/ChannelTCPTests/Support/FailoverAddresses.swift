@@ -1,16 +1,14 @@
 import ChannelTCP
 import NIOCore
 import NIOPosix
+import PaychanTestSupport
 
 /// Addresses on 127.0.0.1 that fail as a client's failover meets them.
 enum FailoverAddresses {
-    /// A port nothing listens on: it was bound and let go, so connecting is refused.
+    /// A port nothing listens on, so connecting is refused: one below the ephemeral range,
+    /// which no other test's `:0` listener can be given meanwhile (one from that range was, once).
     static func refusing() async throws -> ServerAddress {
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: TCPTestbed.host, port: 0).get()
-        let port = listener.localAddress?.port ?? 0
-        try await listener.close()
-        return ServerAddress(host: TCPTestbed.host, port: port)
+        ServerAddress(host: TCPTestbed.host, port: try LoopbackPort.belowEphemeralRange())
     }
 
     /// A listener that accepts connections and never says anything. Close it when done.

@@ -20,7 +20,10 @@ struct GracefulShutdownTests {
     func sigtermDuringPayments() async throws {
         let scratch = try ScratchDirectory()
         let directory = scratch.path + "/server"
-        let server = try RunningServer(directory: directory, extraArguments: ["--shutdown-grace", "\(Self.grace)"])
+        // A port below the ephemeral range, free again for the restart below (see LoopbackPort).
+        let server = try RunningServer(
+            directory: directory, listen: "127.0.0.1:\(try LoopbackPort.belowEphemeralRange())",
+            extraArguments: ["--shutdown-grace", "\(Self.grace)"])
         let port = server.port
         let clients = try await PayingClients(port: port, channels: Self.channels)
         let sessions = try await clients.openAll()

@@ -1,4 +1,5 @@
 import Foundation
+import PaychanTestSupport
 
 /// A `paychan server` that a soak SIGKILLs and restarts on the same directory, port and
 /// transaction log.
@@ -7,19 +8,21 @@ final class SoakServer {
     let txLog: String
     private let stderr: FileHandle
     private var process: Process?
-    private(set) var port = 0
+    /// Below the ephemeral range, so that it is free again at each restart (see LoopbackPort).
+    private(set) var port: Int
     private(set) var starts = 0
 
     init(directory: String, txLog: String, stderr: FileHandle) throws {
         self.directory = directory
         self.txLog = txLog
+        port = try LoopbackPort.belowEphemeralRange()
         self.stderr = stderr
         try start()
     }
 
     var address: String { "127.0.0.1:\(port)" }
 
-    /// Starts the server (on a free port the first time, then on the same one) and waits until
+    /// Starts the server (on its port, the same at each start) and waits until
     /// it says it listens; throws if it exits first or says something else.
     func start() throws {
         let process = Process()
@@ -38,7 +41,7 @@ final class SoakServer {
         }
         let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening on "), let portText = text.split(separator: ":").last,
-            let listening = Int(portText), port == 0 || listening == port
+            let listening = Int(portText), listening == port
         else {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
