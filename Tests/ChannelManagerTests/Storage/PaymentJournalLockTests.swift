@@ -80,7 +80,7 @@ struct PaymentJournalLockTests {
             observer.close()
             #expect(try JournalTesting.rawServerValue(image, server) == server.bestValueToServer.satoshis)
 
-            let owner = try SQLiteChannelStore(path: image)
+            let owner = try await JournalTesting.openOwning(image)
             defer { owner.close() }
             #expect(owner.usesPaymentJournal)
             #expect(try JournalTesting.rawServerValue(image, server) == 1_004)

@@ -72,7 +72,7 @@ struct PaymentJournalReadOnlyTests {
             // The owner was not disturbed; once it closes, the next store owns the journal.
             #expect(try await owner.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 500)
             owner.close()
-            let next = try SQLiteChannelStore(path: path)
+            let next = try await JournalTesting.openOwning(path)
             defer { next.close() }
             #expect(next.usesPaymentJournal)
             #expect(
@@ -119,7 +119,7 @@ struct PaymentJournalReadOnlyTests {
             #expect(!reader.usesPaymentJournal)
             #expect(
                 try await reader.serverChannel(contractTxid: server.contractTxid)?.bestValueToServer.satoshis == 3_000)
-            let next = try SQLiteChannelStore(path: path)
+            let next = try await JournalTesting.openOwning(path)
             defer { next.close() }
             #expect(next.usesPaymentJournal)
         }

@@ -164,6 +164,23 @@ enum JournalTesting {
     /// An idle delay no test waits for: an hour.
     static let noIdleFold: UInt64 = 3_600_000_000_000
 
+    /// A store on `path` that owns the journal, now that the store that held it closed.
+    ///
+    /// A child process that another test of this process forks holds a copy of every open
+    /// descriptor until it execs (`O_CLOEXEC` closes them only then), and with the journal's
+    /// descriptor its lock: a store opened in that moment observes instead. On a loaded machine
+    /// the moment can last; this opens the store again for up to 10 s. A lock still held after
+    /// that is returned as it is, for the caller's expectation to fail on.
+    static func openOwning(_ path: String) async throws -> SQLiteChannelStore {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let store = try SQLiteChannelStore(path: path)
+            if store.usesPaymentJournal || ContinuousClock.now >= deadline { return store }
+            store.close()
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// Runs `attempt` in a fresh directory until it returns true, at most `attempts` times.
     /// An attempt returns false, before asserting anything, when a precondition it depends on
     /// did not hold (most often: an idle fold ran where the test needs the payments unfolded,

@@ -29,7 +29,10 @@ import GRDB
 ///   since two writers could roll back each other's payments; at its first write after the
 ///   owner closed or died, it takes the journal over (replaying what the owner left) and writes.
 ///   A store opened with `readOnly: true` (`paychan channels`) never takes the journal, so it
-///   cannot keep a process that starts beside it from owning it.
+///   cannot keep a process that starts beside it from owning it. A child process forked while
+///   the owner is open shares the lock (it belongs to the open file) until it execs or exits,
+///   even once the owner closed: a store opened in that moment observes, and takes over at a
+///   later write.
 /// - Reads wait until every write enqueued before them is settled, then run on a reader
 ///   connection off Swift's cooperative pool; every row is validated (`.corrupt` on a bad one).
 ///
