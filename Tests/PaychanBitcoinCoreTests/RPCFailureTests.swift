@@ -291,6 +291,19 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))
     }
 
+    /// A wallet client shares its parent's `HTTPClient`: dropping the parent (whose `deinit`
+    /// shuts that client down) must not end the wallet client's calls.
+    @Test func walletClientOutlivesItsDroppedParent() async throws {
+        let server = try await LoopbackHTTPServer.start { request in Self.answer(request, result: "5") }
+        var parent: BitcoinCoreRPC? = try BitcoinCoreRPC(
+            configuration: RPCConfiguration(url: server.url, credentials: .userPassword(user: "u", password: "p")))
+        let wallet = try parent!.wallet("w")
+        parent = nil
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await wallet.call("getbalance") == .integer(5))
+        await server.stop()
+    }
+
     @Test func badURLIsRefused() {
         for url in ["127.0.0.1:8332", "ftp://host:1", "http://", "not a url"] {
             #expect(throws: RPCError.self) {

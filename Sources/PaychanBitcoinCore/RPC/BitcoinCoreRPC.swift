@@ -19,6 +19,9 @@ public final class BitcoinCoreRPC: Sendable {
     public let configuration: RPCConfiguration
     private let client: HTTPClient
     private let ownsClient: Bool
+    /// The client whose `HTTPClient` a wallet client (``wallet(_:)``) shares, kept alive by it:
+    /// its `deinit` shuts that `HTTPClient` down.
+    private let sharedFrom: BitcoinCoreRPC?
     private let endpoint: String
     private let state = Mutex(State())
 
@@ -31,7 +34,14 @@ public final class BitcoinCoreRPC: Sendable {
     /// A client of the node `configuration` names. It owns a new `HTTPClient` unless one is
     /// given (then the caller shuts that one down).
     /// - Throws: ``RPCError/unavailable(_:)`` when the URL is not an `http://HOST:PORT` URL.
-    public init(configuration: RPCConfiguration, httpClient: HTTPClient? = nil) throws(RPCError) {
+    public convenience init(configuration: RPCConfiguration, httpClient: HTTPClient? = nil) throws(RPCError) {
+        try self.init(configuration: configuration, httpClient: httpClient, sharedFrom: nil)
+    }
+
+    private init(configuration: RPCConfiguration, httpClient: HTTPClient?, sharedFrom: BitcoinCoreRPC?)
+        throws(RPCError)
+    {
+        self.sharedFrom = sharedFrom
         guard let url = URL(string: configuration.url), let scheme = url.scheme, ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty
         else { throw .unavailable("\(configuration.url) is not an http://HOST:PORT URL") }
@@ -66,7 +76,7 @@ public final class BitcoinCoreRPC: Sendable {
     public func wallet(_ name: String?) throws(RPCError) -> BitcoinCoreRPC {
         var walletConfiguration = configuration
         walletConfiguration.wallet = name
-        return try BitcoinCoreRPC(configuration: walletConfiguration, httpClient: client)
+        return try BitcoinCoreRPC(configuration: walletConfiguration, httpClient: client, sharedFrom: self)
     }
 
     /// Closes the connections (when this client owns its `HTTPClient`).
